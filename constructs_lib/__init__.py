@@ -1,0 +1,46 @@
+"""AWS CDK constructs that take a trained model to production on Amazon SageMaker.
+
+The public API is re-exported here; each concern lives in its own sub-package:
+``serving`` (models, endpoints, deployment policies, autoscaling) and ``compliance``
+(cdk-nag rule packs applied to an app).
+"""
+
+from constructs_lib.core import InvalidPropsError
+from constructs_lib.serving import (
+    MAX_PRODUCTION_VARIANTS,
+    MAX_ROLLBACK_ALARMS,
+    AsyncInference,
+    Capacity,
+    ContainerImage,
+    DataCapture,
+    DeploymentPolicy,
+    Endpoint,
+    EndpointVariant,
+    IModel,
+    Model,
+    ModelData,
+    ModelPackage,
+    ProductionVariant,
+    ServerlessConfig,
+    VariantAutoScaling,
+)
+
+__all__ = [
+    "MAX_PRODUCTION_VARIANTS",
+    "MAX_ROLLBACK_ALARMS",
+    "AsyncInference",
+    "Capacity",
+    "ContainerImage",
+    "DataCapture",
+    "DeploymentPolicy",
+    "Endpoint",
+    "EndpointVariant",
+    "IModel",
+    "InvalidPropsError",
+    "Model",
+    "ModelData",
+    "ModelPackage",
+    "ProductionVariant",
+    "ServerlessConfig",
+    "VariantAutoScaling",
+]

@@ -1,0 +1,263 @@
+"""Typed configuration of the reference app, read from a YAML file.
+
+``cdk synth -c config=PATH`` picks the file; without it the embedded default
+``config/default.yaml`` is used. Every key is checked: a wrong type, an unknown key or an
+impossible value stops synth with one message per problem naming the key path, the value
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from constructs_lib.serving.instance_types import INSTANCE_TYPE_PATTERN, is_burstable
+
+__all__ = ["DEFAULT_CONFIG", "AppConfig", "ConfigError", "EnvironmentConfig", "load_config"]
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.yaml"
+_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ServerlessSettings(_Strict):
+    """Serverless capacity of a variant."""
+
+    memory_mb: Literal[1024, 2048, 3072, 4096, 5120, 6144] = 2048
+    max_concurrency: Annotated[int, Field(ge=1, le=200)] = 10
+    provisioned_concurrency: Annotated[int, Field(ge=1, le=200)] | None = None
+
+
+class AutoscalingSettings(_Strict):
+    """Target tracking on invocations per instance, derived from a load-tested maximum."""
+
+    min_capacity: Annotated[int, Field(ge=1)]
+    max_capacity: Annotated[int, Field(ge=1)]
+    max_requests_per_second: Annotated[float, Field(gt=0)] = Field(
+        description="What one instance sustained in a load test."
+    )
+    safety_factor: Annotated[float, Field(gt=0, le=1)] = 0.5
+    scale_in_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+    scale_out_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
+
+    @model_validator(mode="after")
+    def _min_le_max(self) -> AutoscalingSettings:
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"min_capacity ({self.min_capacity}) is greater than max_capacity "
+                f"({self.max_capacity}); make min_capacity <= max_capacity"
+            )
+        return self
+
+
+class VariantSettings(_Strict):
+    """One production variant."""
+
+    name: Annotated[str, Field(pattern=_NAME)]
+    weight: Annotated[float, Field(ge=0)] = 1.0
+    model_artifact: str = "model/model.tar.gz"
+    instance_type: str | None = None
+    instance_count: Annotated[int, Field(ge=1)] = 1
+    serverless: ServerlessSettings | None = None
+    autoscaling: AutoscalingSettings | None = None
+
+    @field_validator("instance_type")
+    @classmethod
+    def _instance_type(cls, value: str | None) -> str | None:
+        if value is not None and not INSTANCE_TYPE_PATTERN.match(value):
+            raise ValueError(
+                f"'{value}' is not a SageMaker instance type; use ml.<family>.<size>, "
+                "e.g. ml.m5.large"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _capacity(self) -> VariantSettings:
+        if (self.instance_type is None) == (self.serverless is None):
+            raise ValueError("give either instance_type or serverless (exactly one)")
+        if self.autoscaling is not None:
+            if self.serverless is not None:
+                raise ValueError("autoscaling applies to instance variants, not serverless")
+            assert self.instance_type is not None
+            if is_burstable(self.instance_type):
+                raise ValueError(
+                    f"autoscaling is not supported on burstable {self.instance_type}; "
+                    "use e.g. ml.m5.large"
+                )
+        return self
+
+
+class CanarySettings(_Strict):
+    """Blue/green canary: a share of the fleet first, the rest after the wait."""
+
+    percent: Annotated[int, Field(ge=1, le=50)] = 10
+    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 10
+
+
+class LinearSettings(_Strict):
+    """Blue/green linear: equal steps."""
+
+    step_percent: Annotated[int, Field(ge=10, le=50)] = 20
+    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 5
+
+
+class RollingSettings(_Strict):
+    """Rolling update batch by batch (single variant only)."""
+
+    batch_percent: Annotated[int, Field(ge=5, le=50)] = 25
+    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 5
+
+
+class RollbackAlarmSettings(_Strict):
+    """Alarms that roll a guarded deployment back while it bakes."""
+
+    error_rate_percent: Annotated[float, Field(gt=0, le=100)] = 5.0
+    p99_latency_ms: Annotated[float, Field(gt=0)] = 1000.0
+
+
+class DeploymentSettings(_Strict):
+    """The endpoint's update policy: at most one of canary, linear or rolling."""
+
+    canary: CanarySettings | None = None
+    linear: LinearSettings | None = None
+    rolling: RollingSettings | None = None
+    termination_wait_minutes: Annotated[int, Field(ge=0, le=60)] = 0
+    max_execution_minutes: Annotated[int, Field(ge=10, le=480)] | None = None
+    rollback_alarms: RollbackAlarmSettings | None = RollbackAlarmSettings()
+
+    @model_validator(mode="after")
+    def _one_policy(self) -> DeploymentSettings:
+        chosen = [k for k in ("canary", "linear", "rolling") if getattr(self, k) is not None]
+        if len(chosen) > 1:
+            raise ValueError(
+                f"{' and '.join(chosen)} conflict; choose one update policy "
+                "(or none for blue/green all-at-once)"
+            )
+        return self
+
+
+class EndpointSettings(_Strict):
+    """The served endpoint."""
+
+    name: Annotated[str, Field(pattern=_NAME)] | None = None
+    variants: Annotated[list[VariantSettings], Field(min_length=1, max_length=10)]
+    deployment: DeploymentSettings = DeploymentSettings()
+    detach_autoscaling: bool = Field(
+        default=False,
+        description="Create no autoscaling resources for one deploy (see the README).",
+    )
+
+    @model_validator(mode="after")
+    def _variants(self) -> EndpointSettings:
+        names = [v.name for v in self.variants]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"variant names {duplicates} appear more than once")
+        if sum(v.weight for v in self.variants) <= 0:
+            raise ValueError("all variant weights are 0; give one variant a positive weight")
+        if any(v.serverless for v in self.variants) and len(self.variants) > 1:
+            raise ValueError("a serverless variant must be the endpoint's only variant")
+        return self
+
+
+class NotificationSettings(_Strict):
+    """Who hears about alarms."""
+
+    emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
+
+
+class EnvironmentConfig(_Strict):
+    """One deployment environment (a stack)."""
+
+    account: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")] | None = None
+    production: bool = False
+    endpoint: EndpointSettings
+    notifications: NotificationSettings = NotificationSettings()
+
+    @model_validator(mode="after")
+    def _production_is_multi_az(self) -> EnvironmentConfig:
+        if not self.production:
+            return self
+        for v in self.endpoint.variants:
+            if v.serverless is not None:
+                continue
+            if v.instance_count < 2:
+                raise ValueError(
+                    f"production variant '{v.name}' has instance_count {v.instance_count}; "
+                    "production needs at least 2 so SageMaker spreads instances across "
+                    "availability zones"
+                )
+            if v.autoscaling is not None and v.autoscaling.min_capacity < 2:
+                raise ValueError(
+                    f"production variant '{v.name}' autoscales down to "
+                    f"{v.autoscaling.min_capacity}; production needs min_capacity >= 2"
+                )
+        return self
+
+
+class AppConfig(_Strict):
+    """The whole reference-app configuration."""
+
+    project: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
+    environments: Annotated[dict[str, EnvironmentConfig], Field(min_length=1)]
+
+    @field_validator("environments")
+    @classmethod
+    def _env_names(cls, value: dict[str, EnvironmentConfig]) -> dict[str, EnvironmentConfig]:
+        for name in value:
+            if not re.match(r"^[a-z][a-z0-9]{0,15}$", name):
+                raise ValueError(
+                    f"environment name '{name}' must be 1-16 lower-case letters and digits, "
+                    "starting with a letter"
+                )
+        return value
+
+
+def load_config(path: str | Path | None = None) -> AppConfig:
+    """Read and validate a configuration file (default: the embedded ``config/default.yaml``)."""
+    file = Path(path) if path else DEFAULT_CONFIG
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {file} does not exist. Fix: pass -c config=PATH") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {file} is not valid YAML: {err}") from None
+    try:
+        return AppConfig.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(_format(file, err)) from None
+
+
+def _format(file: Path, err: ValidationError) -> str:
+    lines = [f"config file {file} is invalid ({err.error_count()} problem(s)):"]
+    for e in err.errors():
+        path = "".join(
+            f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p))
+            for i, p in enumerate(e["loc"])
+        )
+        message = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            message = "is not a known key; remove it or check its spelling"
+        value = e.get("input")
+        shown = "" if e["type"] == "missing" else f" (got {value!r})"
+        lines.append(f"  - {path or '<root>'}: {message}{shown}")
+    return "\n".join(lines)

@@ -1,0 +1,29 @@
+"""Shared test set-up: quiet jsii, and the reference app built once per test session."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("CDK_DISABLE_CLI_TELEMETRY", "1")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from aws_cdk import App, cx_api  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def reference_app() -> App:
+    """The reference app on its embedded default config, compliance plugins not attached."""
+    from stacks import build_app, load_config
+
+    return build_app(load_config(), compliance=False)
+
+
+@pytest.fixture(scope="session")
+def reference_assembly(reference_app: App) -> cx_api.CloudAssembly:
+    """The synthesized cloud assembly of the reference app (in a temporary directory)."""
+    return reference_app.synth()

@@ -1,0 +1,118 @@
+"""The reference app on its embedded default config: shape, snapshots, compliance, cfn-lint."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from aws_cdk import App, cx_api
+from aws_cdk.assertions import Match, Template
+from cfnlint.api import lint
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from constructs_lib.compliance import unacknowledged_findings
+from stacks import load_config
+from stacks.app import stack_name
+
+CONFIG = load_config()
+STACKS = [stack_name(CONFIG.project, env) for env in CONFIG.environments]
+# Regions with SageMaker real-time and serverless inference, checked by cfn-lint.
+LINT_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
+_ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _template(assembly: cx_api.CloudAssembly, name: str) -> dict[str, Any]:
+    return assembly.get_stack_by_name(name).template  # type: ignore[no-any-return]
+
+
+def _scrub(value: Any) -> Any:
+    """Replace asset hashes (content-derived, they change with the model artifact)."""
+    return json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(value, sort_keys=True)))
+
+
+@pytest.fixture
+def snapshot_json(snapshot):  # type: ignore[no-untyped-def]
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_one_serving_stack_per_environment(reference_assembly: cx_api.CloudAssembly) -> None:
+    names = sorted(s.stack_name for s in reference_assembly.stacks)
+    assert names == sorted(STACKS) == ["churn-dev-serving", "churn-prod-serving"]
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_snapshot(reference_assembly: cx_api.CloudAssembly, name: str, snapshot_json) -> None:  # type: ignore[no-untyped-def]
+    assert _scrub(_template(reference_assembly, name)) == snapshot_json
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_cfn_lint_has_no_errors(reference_assembly: cx_api.CloudAssembly, name: str) -> None:
+    matches = lint(json.dumps(_template(reference_assembly, name)), regions=LINT_REGIONS)
+    errors = [m for m in matches if m.rule.id.startswith("E")]
+    assert errors == [], "\n".join(str(m) for m in errors)
+
+
+def test_no_unacknowledged_compliance_findings(reference_app: App) -> None:
+    findings = unacknowledged_findings(reference_app)
+    assert findings == [], "\n".join(map(str, findings))
+
+
+def test_prod_is_a_guarded_multi_az_ab_endpoint(reference_assembly: cx_api.CloudAssembly) -> None:
+    t = Template.from_json(_template(reference_assembly, "churn-prod-serving"))
+    t.has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {
+            "ProductionVariants": [
+                Match.object_like(
+                    {"VariantName": "champion", "InitialVariantWeight": 90, "InitialInstanceCount": 2}
+                ),
+                Match.object_like(
+                    {"VariantName": "challenger", "InitialVariantWeight": 10, "InitialInstanceCount": 2}
+                ),
+            ],
+            "KmsKeyId": Match.any_value(),
+        },
+    )
+    t.has_resource_properties(
+        "AWS::SageMaker::Endpoint",
+        {
+            "EndpointName": "churn-prod",
+            "RetainAllVariantProperties": True,
+            "DeploymentConfig": {
+                "AutoRollbackConfiguration": {"Alarms": Match.any_value()},
+                "BlueGreenUpdatePolicy": Match.object_like(
+                    {
+                        "TrafficRoutingConfiguration": {
+                            "Type": "CANARY",
+                            "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10},
+                            "WaitIntervalInSeconds": 600,
+                        }
+                    }
+                ),
+            },
+        },
+    )
+    (endpoint,) = t.find_resources("AWS::SageMaker::Endpoint").values()
+    alarms = endpoint["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    assert 1 <= len(alarms) <= 10
+    t.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 2)
+    for target in t.find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values():
+        assert target["Properties"]["MinCapacity"] >= 2
+    # Every rollback alarm notifies someone.
+    for alarm in t.find_resources("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"], alarm
+
+
+def test_model_is_a_real_asset_served_by_a_region_mapped_image(
+    reference_assembly: cx_api.CloudAssembly,
+) -> None:
+    t = _template(reference_assembly, "churn-dev-serving")
+    models = [r for r in t["Resources"].values() if r["Type"] == "AWS::SageMaker::Model"]
+    container = models[0]["Properties"]["PrimaryContainer"]
+    assert container["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
+    assert "Fn::FindInMap" in json.dumps(container["Image"])
+    assert "cdk-hnb659fds-assets" in json.dumps(container["ModelDataUrl"])
+    mapping = next(iter(t["Mappings"].values()))
+    assert mapping["us-east-1"]["account"].isdigit() and len(mapping) > 20
