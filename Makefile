@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@echo "Setting up the Python environment in $(VENV) (log: .install.log)"
 	@$(PYTHON) -m venv $(VENV)
-	@{ $(PY) -m pip install --upgrade pip setuptools wheel && $(PY) -m pip install -e '.[dev]'; } > .install.log 2>&1 \
+	@{ $(PY) -m pip install "pip==26.3" "setuptools==84.2.1" "wheel==0.48.0" && $(PY) -m pip install -e '.[dev]'; } > .install.log 2>&1 \
 		|| { tail -n 30 .install.log >&2; echo "error: pip install failed (full log: .install.log)" >&2; exit 1; }
 	@touch $@
 
