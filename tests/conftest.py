@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CDK_DISABLE_CLI_TELEMETRY", "1")
 
+import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -15,12 +16,18 @@ from aws_cdk import App, cx_api  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def cdk_context() -> dict[str, object]:
+    """The feature flags and context of cdk.json, so tests synthesize what `cdk synth` does."""
+    context: dict[str, object] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
 @pytest.fixture(scope="session")
 def reference_app() -> App:
     """The reference app on its embedded default config, compliance plugins not attached."""
     from stacks import build_app, load_config
 
-    return build_app(load_config(), compliance=False)
+    return build_app(load_config(), App(context=cdk_context()), compliance=False)
 
 
 @pytest.fixture(scope="session")
