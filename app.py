@@ -8,10 +8,10 @@ import sys
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aws_cdk import App  # noqa: E402
+from aws_cdk import App
 
-from constructs_lib import InvalidPropsError  # noqa: E402
-from stacks import ConfigError, build_app, load_config  # noqa: E402
+from constructs_lib import InvalidPropsError
+from stacks import ConfigError, build_app, load_config
 
 
 def main(app: App | None = None) -> int:

@@ -54,9 +54,9 @@ def _show(value: Any) -> str:
 def is_token(value: Any) -> bool:
     """Return True when ``value`` is an unresolved CDK token (not checkable at synth)."""
     if isinstance(value, Duration):
-        return Token.is_unresolved(value.to_seconds())  # type: ignore[no-any-return]
+        return Token.is_unresolved(value.to_seconds(integral=False))
     if isinstance(value, str | int | float):
-        return Token.is_unresolved(value)  # type: ignore[no-any-return]
+        return Token.is_unresolved(value)
     return False
 
 
@@ -96,8 +96,12 @@ def check_duration_seconds(
     if value is None:
         return None
     if is_token(value):
-        return value.to_seconds()  # type: ignore[no-any-return]
-    seconds = value.to_seconds()
+        return int(value.to_seconds(integral=False))
+    seconds = value.to_seconds(integral=False)
+    if not float(seconds).is_integer():
+        raise InvalidPropsError(
+            scope, prop, value, "is not a whole number of seconds", "round it to whole seconds"
+        )
     if seconds < low or seconds > high:
         raise InvalidPropsError(
             scope,
@@ -106,7 +110,7 @@ def check_duration_seconds(
             f"is {seconds} s, out of range",
             f"use a duration between {low} s and {high} s",
         )
-    return seconds  # type: ignore[no-any-return]
+    return int(seconds)
 
 
 def check_name(

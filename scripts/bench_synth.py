@@ -27,7 +27,11 @@ EMPTY_APP = (
 
 
 def _time(args: list[str], outdir: str) -> float:
-    env = {**os.environ, "CDK_OUTDIR": outdir, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": outdir,
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
     start = time.perf_counter()
     subprocess.run(args, cwd=ROOT, env=env, check=True, capture_output=True)
     return time.perf_counter() - start

@@ -4,4 +4,11 @@ from stacks.app import build_app
 from stacks.config import AppConfig, ConfigError, EnvironmentConfig, load_config
 from stacks.serving_stack import ServingStack
 
-__all__ = ["AppConfig", "ConfigError", "EnvironmentConfig", "ServingStack", "build_app", "load_config"]
+__all__ = [
+    "AppConfig",
+    "ConfigError",
+    "EnvironmentConfig",
+    "ServingStack",
+    "build_app",
+    "load_config",
+]

@@ -157,7 +157,9 @@ def _alarm_topic(scope: Construct, emails: list[str]) -> sns.Topic:
         description="Encrypts the endpoint alarm notifications",
         enable_key_rotation=True,
     )
-    key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+    key.grant(
+        iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
+    )
     topic = sns.Topic(scope, "AlarmTopic", master_key=key, enforce_ssl=True)
     for email in emails:
         topic.add_subscription(subscriptions.EmailSubscription(email))

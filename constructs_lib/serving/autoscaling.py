@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws, Duration, TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -85,6 +85,7 @@ class VariantAutoScaling(Construct):
                 f"is greater than max_capacity ({max_capacity})",
                 "make min_capacity <= max_capacity",
             )
+        self._min_floor = low
         self.min_capacity = min_capacity
         self.max_capacity = max_capacity
         self.detached = detached
@@ -142,7 +143,9 @@ class VariantAutoScaling(Construct):
             )
         scope = self.node.scope or self
         if max_requests_per_second is not None:
-            check_range(scope, f"{self._prop}.max_requests_per_second", max_requests_per_second, 0.001)
+            check_range(
+                scope, f"{self._prop}.max_requests_per_second", max_requests_per_second, 0.001
+            )
             check_range(scope, f"{self._prop}.safety_factor", safety_factor, 0.01, 1)
             target = round(max_requests_per_second * safety_factor * 60, 2)
         else:
@@ -236,7 +239,9 @@ class VariantAutoScaling(Construct):
             "changes neither min_capacity nor max_capacity",
             "give min_capacity, max_capacity or both",
         )
-        check_range(scope, f"{prop}.min_capacity", min_capacity, 1, None, integer=True)
+        check_range(
+            scope, f"{prop}.min_capacity", min_capacity, self._min_floor, None, integer=True
+        )
         check_range(scope, f"{prop}.max_capacity", max_capacity, 1, None, integer=True)
         if min_capacity is not None and max_capacity is not None:
             require(
@@ -254,5 +259,5 @@ class VariantAutoScaling(Construct):
             schedule=schedule,
             min_capacity=min_capacity,
             max_capacity=max_capacity,
-            time_zone=appscaling.TimeZone.of(time_zone) if time_zone else None,
+            time_zone=TimeZone.of(time_zone) if time_zone else None,
         )

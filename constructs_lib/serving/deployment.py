@@ -25,7 +25,7 @@ from constructs_lib.core import (
     is_token,
 )
 
-__all__ = ["Capacity", "DeploymentPolicy", "MAX_ROLLBACK_ALARMS"]
+__all__ = ["MAX_ROLLBACK_ALARMS", "Capacity", "DeploymentPolicy"]
 
 #: SageMaker's limit on auto-rollback alarms per deployment.
 MAX_ROLLBACK_ALARMS = 10
@@ -220,7 +220,8 @@ class DeploymentPolicy:
                 scope,
                 "deployment_policy.max_execution_time",
                 self.max_execution_time,
-                f"is not longer than wait + termination_wait ({(wait or 0) + (termination or 0)} s)",
+                "is not longer than wait + termination_wait "
+                f"({(wait or 0) + (termination or 0)} s)",
                 "raise max_execution_time or shorten the waits",
             )
         rollback = self._render_alarms()
@@ -319,7 +320,8 @@ class DeploymentPolicy:
                 fix = (
                     f"use between {low} and {high} instances for a fleet of {count}"
                     if low <= high
-                    else f"use Capacity.percent(...) or a fleet of at least {math.ceil(100 / high_pct)} instances"
+                    else "use Capacity.percent(...) or a fleet of at least "
+                    f"{math.ceil(100 / high_pct)} instances"
                 )
                 raise InvalidPropsError(
                     scope,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -41,7 +41,7 @@ from constructs_lib.serving.instance_types import (
     has_local_nvme_storage,
     is_inf1,
 )
-from constructs_lib.serving.model import IModel
+from constructs_lib.serving.model import IModel, Model
 
 __all__ = [
     "MAX_PRODUCTION_VARIANTS",
@@ -419,15 +419,19 @@ class Endpoint(Construct):
             deployment_config=deployment_config,
             retain_all_variant_properties=retain_instance_counts or None,
             exclude_retained_variant_properties=(
-                [sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type="DesiredWeight")]
+                [
+                    sagemaker.CfnEndpoint.VariantPropertyProperty(
+                        variant_property_type="DesiredWeight"
+                    )
+                ]
                 if retain_instance_counts
                 else None
             ),
         )
         self.endpoint_name: str = self._resource.attr_endpoint_name
-        self.endpoint_arn: str = Stack.of(self).format_arn(
-            service="sagemaker", resource="endpoint", resource_name=self.endpoint_name
-        )
+        # The ARN as SageMaker reports it: SageMaker lower-cases the name in its ARNs, so an
+        # ARN formatted from a mixed-case (e.g. generated) name would not match in IAM.
+        self.endpoint_arn: str = self._resource.attr_endpoint_arn
         self.endpoint_config_name: str = self._config.attr_endpoint_config_name
 
         _grant_rollback_alarm_reads(policy.rollback_alarms, all_variants)
@@ -477,19 +481,13 @@ class Endpoint(Construct):
             f"use one of {', '.join(self.variant_names)}",
         )
 
-    def grant_invoke(
-        self, grantee: iam.IGrantable, *, variant_names: Sequence[str] | None = None
-    ) -> iam.Grant:
-        """Allow ``grantee`` to invoke the endpoint (sync, async and streaming).
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to invoke the endpoint (real-time, async and streaming).
 
-        :param variant_names: limit the grant to requests that target these variants
-            (``TargetVariant``). Default: any variant, or SageMaker's weighted routing.
+        The grant covers every variant: SageMaker's documented IAM condition keys for
+        ``InvokeEndpoint`` (``sagemaker:TargetModel``, ``sagemaker:TargetContainerHostname``)
+        cannot limit a caller to one production variant.
         """
-        conditions = None
-        if variant_names is not None:
-            for name in variant_names:
-                self.find_variant(name)
-            conditions = {"StringEquals": {"sagemaker:TargetVariant": list(variant_names)}}
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=[
@@ -498,7 +496,6 @@ class Endpoint(Construct):
                 "sagemaker:InvokeEndpointWithResponseStream",
             ],
             resource_arns=[self.endpoint_arn],
-            conditions=conditions,
         )
 
     def metric(
@@ -650,7 +647,12 @@ def _validate_variant(scope: Endpoint, v: ProductionVariant) -> None:
                 "use the form ml.<family>.<size>, e.g. ml.m5.large or ml.g5.xlarge",
             )
         check_range(
-            scope, f"{prefix}.initial_instance_count", v.initial_instance_count, 1, None, integer=True
+            scope,
+            f"{prefix}.initial_instance_count",
+            v.initial_instance_count,
+            1,
+            None,
+            integer=True,
         )
         if scope.require_multi_az:
             check_range(
@@ -796,7 +798,7 @@ def _render_async(
         for v in variants:
             v.model.add_to_role_policy(statement)
         if topic.master_key is not None:
-            _grant_key(variants, topic.master_key, ["kms:Decrypt", "kms:GenerateDataKey*"])
+            _grant_key(variants, topic.master_key, ["kms:Decrypt", "kms:GenerateDataKey"])
     notification = None
     if config.success_topic or config.error_topic:
         notification = sagemaker.CfnEndpointConfig.AsyncInferenceNotificationConfigProperty(
@@ -822,13 +824,20 @@ def _render_async(
 def _grant_write(
     variants: Sequence[ProductionVariant], bucket: s3.IBucket, prefix: str, key: kms.IKey | None
 ) -> None:
-    statement = iam.PolicyStatement(
-        actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{prefix}/*")]
-    )
+    # An empty prefix (the bucket's root) must grant "bucket/*", not "bucket//*".
+    resource = bucket.arn_for_objects(f"{prefix}/*" if prefix else "*")
+    statement = iam.PolicyStatement(actions=["s3:PutObject"], resources=[resource])
     for v in variants:
         v.model.add_to_role_policy(statement)
+        if isinstance(v.model, Model):
+            v.model._acknowledge_wildcard_resource(
+                resource,
+                "SageMaker names the objects it writes under this prefix at run time (endpoint, "
+                "variant, date, inference id); the grant is write-only and limited to the prefix.",
+            )
     if key is not None:
-        _grant_key(variants, key, ["kms:Encrypt", "kms:GenerateDataKey*"])
+        # S3 server-side encryption with a KMS key calls GenerateDataKey for each object.
+        _grant_key(variants, key, ["kms:Encrypt", "kms:GenerateDataKey"])
 
 
 def _grant_key(variants: Sequence[ProductionVariant], key: kms.IKey, actions: list[str]) -> None:

@@ -10,9 +10,10 @@ model and the endpoint that serves it is updated in place.
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import ArnFormat, Aws, CfnMapping, Fn, Stack
@@ -402,6 +403,12 @@ class Model(Construct):
             bound = model_package._bind(self)
             container["model_package_name"] = bound.value
             self._add_statements(bound.statements)
+            if model_package.artifact_bucket is not None:
+                self._acknowledge_wildcard_resource(
+                    model_package.artifact_bucket.arn_for_objects("*"),
+                    "The model package's artifact keys live in the Model Registry and are not "
+                    "known at synth; the grant is read-only and limited to the given bucket.",
+                )
         else:
             assert image is not None
             bound = image._bind(self)
@@ -415,15 +422,15 @@ class Model(Construct):
             container["environment"] = dict(environment)
         if model_data_key is not None:
             model_data_key.grant_decrypt(self.policy_grantee)
-        self._add_statements(_log_statements(self))
-        for suffix in ("", ":log-stream:*"):
-            acknowledge(
-                self.policy,
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
-                f"<AWS::AccountId>:log-group:{ENDPOINT_LOG_GROUP_PREFIX}*{suffix}]",
-                "SageMaker names an endpoint's log group after the endpoint, which is created "
-                "after the model; the grant is limited to SageMaker endpoint log groups.",
-            )
+        log_statements = _log_statements(self)
+        self._add_statements(log_statements)
+        for statement in log_statements[:1]:
+            for resource in statement.resources:
+                self._acknowledge_wildcard_resource(
+                    resource,
+                    "SageMaker names an endpoint's log group after the endpoint, which is "
+                    "created after the model; the grant is limited to SageMaker endpoint logs.",
+                )
 
         vpc_config = None
         self.connections: ec2.Connections | None = None
@@ -439,7 +446,10 @@ class Model(Construct):
             ]
             self.connections = ec2.Connections(security_groups=groups)
             subnets = vpc.select_subnets(
-                **(_subnet_kwargs(vpc_subnets) or {"subnet_type": ec2.SubnetType.PRIVATE_WITH_EGRESS})
+                **(
+                    _subnet_kwargs(vpc_subnets)
+                    or {"subnet_type": ec2.SubnetType.PRIVATE_WITH_EGRESS}
+                )
             )
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
                 security_group_ids=[g.security_group_id for g in groups],
@@ -478,8 +488,9 @@ class Model(Construct):
         :param role: its execution role, if permissions should be added to it (for example
             to write data capture). Default: none; the library then adds no permissions.
         """
-        check_name(construct_id, "model_name", model_name)
-        return _ImportedModel(scope, construct_id, model_name, role)
+        imported = _ImportedModel(scope, construct_id, model_name, role)
+        check_name(imported, "model_name", model_name)
+        return imported
 
     def _add_statements(self, statements: Sequence[iam.PolicyStatement]) -> None:
         for statement in statements:
@@ -491,6 +502,37 @@ class Model(Construct):
             reason = _WILDCARD_REASONS.get(statement.actions[0])
             if reason is not None and "*" in statement.resources:
                 acknowledge(self.policy, "AwsSolutions-IAM5[Resource::*]", reason)
+
+    def _acknowledge_wildcard_resource(self, resource: str, reason: str) -> None:
+        """Acknowledge the AwsSolutions-IAM5 finding of one wildcard resource of the policy.
+
+        The finding id spells the resource as cdk-nag flattens it, e.g.
+        ``arn:<AWS::Partition>:s3:::bucket/prefix/*`` or ``<BucketA1B2.Arn>/prefix/*``.
+        """
+        flat = _flatten_cfn(Stack.of(self.policy).resolve(resource))
+        acknowledge(self.policy, f"AwsSolutions-IAM5[Resource::{flat}]", reason)
+
+
+def _flatten_cfn(value: object) -> str:
+    """Flatten a resolved CloudFormation value the way cdk-nag names its findings."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, dict):
+        if value.get("Fn::Join"):
+            delimiter, items = value["Fn::Join"]
+            return str(delimiter).join(_flatten_cfn(item) for item in items)
+        if value.get("Fn::Sub"):
+            return _flatten_cfn(value["Fn::Sub"])
+        if value.get("Fn::GetAtt"):
+            resource, attribute = value["Fn::GetAtt"]
+            return f"<{_flatten_cfn(resource)}.{_flatten_cfn(attribute)}>"
+        if value.get("Fn::ImportValue"):
+            return _flatten_cfn(value["Fn::ImportValue"])
+        if value.get("Ref"):
+            return f"<{_flatten_cfn(value['Ref'])}>"
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 _WILDCARD_REASONS = {
@@ -547,7 +589,7 @@ def _vpc_statements() -> list[iam.PolicyStatement]:
     ]
 
 
-def _subnet_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, object] | None:
+def _subnet_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any] | None:
     if selection is None:
         return None
     keys = ["availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets"]
@@ -622,7 +664,9 @@ class _PolicyPrincipal:
     def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
         return self.add_to_principal_policy(statement).statement_added
 
-    def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
+    def add_to_principal_policy(
+        self, statement: iam.PolicyStatement
+    ) -> iam.AddToPrincipalPolicyResult:
         self._policy.add_statements(statement)
         return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._policy)
 
@@ -642,7 +686,9 @@ class _ImportedModel(Construct):
 
     @property
     def grant_principal(self) -> iam.IPrincipal:
-        return self._role or iam.UnknownPrincipal(resource=self)
+        if self._role is not None:
+            return self._role
+        return iam.UnknownPrincipal(resource=self)  # type: ignore[return-value]  # jsii stub gap
 
     def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
         if self._role is not None:

@@ -11,15 +11,15 @@ import os
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aws_cdk import App, Duration, Stack  # noqa: E402
-from aws_cdk import aws_cloudwatch as cloudwatch  # noqa: E402
-from aws_cdk import aws_cloudwatch_actions as cw_actions  # noqa: E402
-from aws_cdk import aws_ecr as ecr  # noqa: E402
-from aws_cdk import aws_iam as iam  # noqa: E402
-from aws_cdk import aws_s3 as s3  # noqa: E402
-from aws_cdk import aws_sns as sns  # noqa: E402
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 
-from constructs_lib import (  # noqa: E402
+from constructs_lib import (
     Capacity,
     ContainerImage,
     DeploymentPolicy,
@@ -90,7 +90,7 @@ def build(app: App) -> Stack:
         min_capacity=2, max_capacity=8
     ).scale_on_invocations(invocations_per_instance=600)
     invoker = iam.Role(stack, "Invoker", assumed_by=iam.AccountRootPrincipal())
-    endpoint.grant_invoke(invoker, variant_names=["candidate"])
+    endpoint.grant_invoke(invoker)
     return stack
 
 

@@ -66,10 +66,18 @@ def test_prod_is_a_guarded_multi_az_ab_endpoint(reference_assembly: cx_api.Cloud
         {
             "ProductionVariants": [
                 Match.object_like(
-                    {"VariantName": "champion", "InitialVariantWeight": 90, "InitialInstanceCount": 2}
+                    {
+                        "VariantName": "champion",
+                        "InitialVariantWeight": 90,
+                        "InitialInstanceCount": 2,
+                    }
                 ),
                 Match.object_like(
-                    {"VariantName": "challenger", "InitialVariantWeight": 10, "InitialInstanceCount": 2}
+                    {
+                        "VariantName": "challenger",
+                        "InitialVariantWeight": 10,
+                        "InitialInstanceCount": 2,
+                    }
                 ),
             ],
             "KmsKeyId": Match.any_value(),

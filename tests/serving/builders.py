@@ -1,0 +1,179 @@
+"""Builders and template helpers shared by the serving tests.
+
+Each App carries cdk.json's context (the feature flags ``cdk synth`` uses) and has CDK's
+built-in CloudFormation schema validation off: it costs about 10 s of CPU per process and
+only warns by default. A test that checks schema validity asks for it explicitly with
+``new_app(schema_check=True)``, which turns schema findings into synth errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+from constructs import Construct, IConstruct
+
+from constructs_lib.core import InvalidPropsError
+from constructs_lib.serving import (
+    ContainerImage,
+    IModel,
+    Model,
+    ModelData,
+    ProductionVariant,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL_ARTIFACT = ROOT / "model" / "model.tar.gz"
+ACCOUNT = "123456789012"
+IMAGE_URI = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/churn:v1"
+BUCKET_NAME = "ml-artifacts"
+SCHEMA_CHECK_CONTEXT = {"@aws-cdk/core:validateAgainstDefaultRules": True}
+
+
+def cdk_context() -> dict[str, Any]:
+    """The feature flags and context of cdk.json, so tests synthesize what ``cdk synth`` does."""
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+def new_app(*, schema_check: bool = False) -> cdk.App:
+    """An App with cdk.json's context; with ``schema_check`` templates must pass the schemas."""
+    if schema_check:
+        return cdk.App(context={**cdk_context(), **SCHEMA_CHECK_CONTEXT})
+    return cdk.App(context=cdk_context(), builtin_cloud_formation_validation=False)
+
+
+def new_stack(
+    app: cdk.App | None = None, stack_id: str = "Stack", *, region: str | None = None
+) -> cdk.Stack:
+    """A stack, environment-agnostic unless ``region`` is given."""
+    env = cdk.Environment(account=ACCOUNT, region=region) if region else None
+    return cdk.Stack(app or new_app(), stack_id, env=env)
+
+
+_BUCKETS: dict[str, s3.IBucket] = {}
+
+
+def artifact_bucket(scope: IConstruct) -> s3.IBucket:
+    """The stack's imported artifact bucket (no resources of its own in the template)."""
+    stack = cdk.Stack.of(scope)
+    addr = stack.node.addr
+    if addr not in _BUCKETS:
+        _BUCKETS[addr] = s3.Bucket.from_bucket_name(stack, "Artifacts", BUCKET_NAME)
+    return _BUCKETS[addr]
+
+
+def new_model(
+    scope: Construct,
+    construct_id: str = "Model",
+    *,
+    image_uri: str = IMAGE_URI,
+    data_key: str | None = "models/churn/v1/model.tar.gz",
+    **kwargs: Any,
+) -> Model:
+    """A model from an image URI and, unless ``data_key`` is None, an S3 artifact."""
+    if "image" not in kwargs and "model_package" not in kwargs:
+        kwargs["image"] = ContainerImage.from_image_uri(image_uri)
+    if data_key is not None and "model_data" not in kwargs and "model_package" not in kwargs:
+        kwargs["model_data"] = ModelData.from_bucket(artifact_bucket(scope), data_key)
+    return Model(scope, construct_id, **kwargs)
+
+
+def variant(name: str, model: IModel, **kwargs: Any) -> ProductionVariant:
+    """An instance-backed production variant (``ml.m5.large`` unless told otherwise)."""
+    if "serverless" not in kwargs:
+        kwargs.setdefault("instance_type", "ml.m5.large")
+    return ProductionVariant(name=name, model=model, **kwargs)
+
+
+# -- template helpers ---------------------------------------------------------------------
+
+
+def template(stack: cdk.Stack) -> dict[str, Any]:
+    """The synthesized template of ``stack`` as JSON (read once: each read crosses jsii)."""
+    return dict(Template.from_stack(stack).to_json())
+
+
+def resources(tpl: Mapping[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
+    """Logical id -> resource, for every resource of ``cfn_type``."""
+    return {k: v for k, v in tpl.get("Resources", {}).items() if v["Type"] == cfn_type}
+
+
+def only(tpl: Mapping[str, Any], cfn_type: str) -> tuple[str, dict[str, Any]]:
+    """The one resource of ``cfn_type`` (fails when there are none or several)."""
+    found = resources(tpl, cfn_type)
+    assert len(found) == 1, f"expected one {cfn_type}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def props(tpl: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
+    """The Properties of one resource."""
+    return tpl["Resources"][logical_id].get("Properties", {})
+
+
+def logical_id(construct: IConstruct) -> str:
+    """The logical id of a CfnResource, or of a construct's default child."""
+    element = construct.node.default_child or construct
+    return cdk.Stack.of(construct).get_logical_id(element)  # type: ignore[arg-type]
+
+
+def policy_statements(tpl: Mapping[str, Any], model: Model) -> list[dict[str, Any]]:
+    """The statements of a model's managed execution policy."""
+    document = props(tpl, logical_id(model.policy))["PolicyDocument"]
+    return document["Statement"]
+
+
+def as_list(value: Any) -> list[Any]:
+    """Wrap a scalar Action/Resource value in a list."""
+    return value if isinstance(value, list) else [value]
+
+
+def statements_with(statements: Iterable[dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    """The statements that allow ``action``."""
+    return [s for s in statements if action in as_list(s["Action"])]
+
+
+def get_att(construct: IConstruct, attribute: str) -> dict[str, Any]:
+    """``{"Fn::GetAtt": [<logical id>, attribute]}`` for a construct's resource."""
+    return {"Fn::GetAtt": [logical_id(construct), attribute]}
+
+
+def ref(construct: IConstruct) -> dict[str, str]:
+    """``{"Ref": <logical id>}`` for a construct's resource."""
+    return {"Ref": logical_id(construct)}
+
+
+def assert_names(error: InvalidPropsError, path: str, value: object) -> None:
+    """The message names the construct path, the bad value and a fix."""
+    message = str(error)
+    assert message.startswith(f"{path}: "), message
+    assert str(value) in message, f"{value!r} not in {message!r}"
+    assert "Fix:" in message, message
+
+
+def flat(value: Any) -> str:
+    """A CloudFormation value as one string: ``Ref`` -> ``<X>``, ``GetAtt`` -> ``<X.Attr>``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((fn, arg),) = value.items()
+        if fn == "Fn::Join":
+            return str(arg[0]).join(flat(v) for v in arg[1])
+        if fn == "Ref":
+            return f"<{arg}>"
+        if fn == "Fn::GetAtt":
+            return f"<{arg[0]}.{arg[1]}>"
+        if fn == "Fn::Sub":
+            return str(arg)
+        if fn == "Fn::FindInMap":
+            return f"<{arg[0]}[{flat(arg[1])}].{arg[2]}>"
+    raise AssertionError(f"cannot flatten {value!r}")

@@ -1,0 +1,540 @@
+"""Endpoint: variants, shadow/serverless/async, data capture, keys, retention, grants, metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+
+from constructs_lib.core import InvalidPropsError
+from constructs_lib.serving import (
+    AsyncInference,
+    DataCapture,
+    Endpoint,
+    Model,
+    ServerlessConfig,
+)
+
+from .builders import (
+    BUCKET_NAME,
+    artifact_bucket,
+    as_list,
+    assert_names,
+    flat,
+    get_att,
+    logical_id,
+    new_app,
+    new_model,
+    new_stack,
+    only,
+    policy_statements,
+    resources,
+    statements_with,
+    template,
+    variant,
+)
+
+USER_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+INVOKE_ACTIONS = [
+    "sagemaker:InvokeEndpoint",
+    "sagemaker:InvokeEndpointAsync",
+    "sagemaker:InvokeEndpointWithResponseStream",
+]
+
+
+@dataclass
+class Case:
+    """One synthesized endpoint stack."""
+
+    tpl: dict[str, Any]
+    endpoint: Endpoint
+    models: list[Model]
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return only(self.tpl, "AWS::SageMaker::EndpointConfig")[1]["Properties"]
+
+    @property
+    def endpoint_props(self) -> dict[str, Any]:
+        return only(self.tpl, "AWS::SageMaker::Endpoint")[1]["Properties"]
+
+    def statements(self, index: int = 0) -> list[dict[str, Any]]:
+        return policy_statements(self.tpl, self.models[index])
+
+
+@dataclass
+class Built:
+    ab: Case
+    invoker: iam.Role
+    shadow: Case
+    capture_key: kms.Key
+    serverless: Case
+    async_: Case
+    success_topic: sns.Topic
+    error_topic: sns.Topic
+    topic_key: kms.Key
+    user_key: Case
+    no_retain: Case
+    named: Case
+    nvme: Case
+    root_capture: Case
+
+
+@pytest.fixture(scope="module")
+def built() -> Built:
+    app = new_app()
+
+    # A/B: two weighted variants, data capture, invoke grants.
+    ab_stack = new_stack(app, "AB")
+    champion = new_model(ab_stack, "Champion")
+    challenger = new_model(ab_stack, "Challenger", data_key="models/churn/v2/model.tar.gz")
+    ab = Endpoint(
+        ab_stack,
+        "Endpoint",
+        variants=[
+            variant("champion", champion, initial_weight=0.8, initial_instance_count=2),
+            variant("challenger", challenger, initial_weight=0.2, instance_type="ml.c5.xlarge"),
+        ],
+        data_capture=DataCapture(
+            bucket=artifact_bucket(ab_stack), prefix="/capture/churn/", sampling_percentage=25
+        ),
+    )
+    invoker = iam.Role(ab_stack, "Invoker", assumed_by=iam.AccountRootPrincipal())
+    ab.grant_invoke(invoker)
+
+    # Shadow variant; input-only capture encrypted with its own key.
+    shadow_stack = new_stack(app, "Shadow")
+    prod, candidate = new_model(shadow_stack, "Prod"), new_model(shadow_stack, "Candidate")
+    capture_key = kms.Key(shadow_stack, "CaptureKey", enable_key_rotation=True)
+    shadow = Endpoint(
+        shadow_stack,
+        "Endpoint",
+        variants=[variant("prod", prod)],
+        shadow_variant=variant("candidate", candidate, initial_weight=0.5),
+        data_capture=DataCapture(
+            bucket=artifact_bucket(shadow_stack), capture_output=False, kms_key=capture_key
+        ),
+    )
+
+    # Serverless.
+    serverless_stack = new_stack(app, "Serverless")
+    serverless_model = new_model(serverless_stack, "Model")
+    serverless = Endpoint(
+        serverless_stack,
+        "Endpoint",
+        variants=[
+            variant(
+                "main",
+                serverless_model,
+                serverless=ServerlessConfig(
+                    memory_size_mb=4096, max_concurrency=50, provisioned_concurrency=5
+                ),
+            )
+        ],
+    )
+
+    # Async with notifications, one topic encrypted.
+    async_stack = new_stack(app, "Async")
+    async_model = new_model(async_stack, "Model")
+    topic_key = kms.Key(async_stack, "TopicKey", enable_key_rotation=True)
+    success_topic = sns.Topic(async_stack, "Success", master_key=topic_key)
+    error_topic = sns.Topic(async_stack, "Errors")
+    async_ = Endpoint(
+        async_stack,
+        "Endpoint",
+        variants=[variant("main", async_model)],
+        async_inference=AsyncInference(
+            output_bucket=artifact_bucket(async_stack),
+            success_topic=success_topic,
+            error_topic=error_topic,
+            max_concurrent_invocations_per_instance=4,
+        ),
+    )
+
+    # A user-supplied volume key.
+    user_key_stack = new_stack(app, "UserKey")
+    user_key_model = new_model(user_key_stack, "Model")
+    user_key = Endpoint(
+        user_key_stack,
+        "Endpoint",
+        variants=[variant("main", user_key_model)],
+        encryption_key=kms.Key.from_key_arn(user_key_stack, "VolumeKey", USER_KEY_ARN),
+    )
+
+    # Instance counts not retained.
+    no_retain_stack = new_stack(app, "NoRetain")
+    no_retain_model = new_model(no_retain_stack, "Model")
+    no_retain = Endpoint(
+        no_retain_stack,
+        "Endpoint",
+        variants=[variant("main", no_retain_model)],
+        retain_instance_counts=False,
+    )
+
+    # A fixed endpoint name.
+    named_stack = new_stack(app, "Named")
+    named_model = new_model(named_stack, "Model")
+    named = Endpoint(
+        named_stack, "Endpoint", variants=[variant("main", named_model)], endpoint_name="churn"
+    )
+
+    # A local-NVMe instance type: no volume key.
+    nvme_stack = new_stack(app, "Nvme")
+    nvme_model = new_model(nvme_stack, "Model")
+    nvme = Endpoint(
+        nvme_stack, "Endpoint", variants=[variant("main", nvme_model, instance_type="ml.g5.xlarge")]
+    )
+
+    # Capture at the bucket's root.
+    root_stack = new_stack(app, "RootCapture")
+    root_model = new_model(root_stack, "Model")
+    root_capture = Endpoint(
+        root_stack,
+        "Endpoint",
+        variants=[variant("main", root_model)],
+        data_capture=DataCapture(bucket=artifact_bucket(root_stack), prefix=""),
+    )
+
+    return Built(
+        ab=Case(template(ab_stack), ab, [champion, challenger]),
+        invoker=invoker,
+        shadow=Case(template(shadow_stack), shadow, [prod, candidate]),
+        capture_key=capture_key,
+        serverless=Case(template(serverless_stack), serverless, [serverless_model]),
+        async_=Case(template(async_stack), async_, [async_model]),
+        success_topic=success_topic,
+        error_topic=error_topic,
+        topic_key=topic_key,
+        user_key=Case(template(user_key_stack), user_key, [user_key_model]),
+        no_retain=Case(template(no_retain_stack), no_retain, [no_retain_model]),
+        named=Case(template(named_stack), named, [named_model]),
+        nvme=Case(template(nvme_stack), nvme, [nvme_model]),
+        root_capture=Case(template(root_stack), root_capture, [root_model]),
+    )
+
+
+def all_cases(built: Built) -> list[Case]:
+    return [
+        built.ab,
+        built.shadow,
+        built.serverless,
+        built.async_,
+        built.user_key,
+        built.no_retain,
+        built.named,
+        built.nvme,
+        built.root_capture,
+    ]
+
+
+# -- variants ----------------------------------------------------------------------------
+
+
+def test_ab_variants_carry_their_weights_models_and_capacity(built: Built) -> None:
+    champion, challenger = built.ab.config["ProductionVariants"]
+    assert champion == {
+        "VariantName": "champion",
+        "ModelName": get_att(built.ab.models[0], "ModelName"),
+        "InitialVariantWeight": 0.8,
+        "InstanceType": "ml.m5.large",
+        "InitialInstanceCount": 2,
+    }
+    assert challenger == {
+        "VariantName": "challenger",
+        "ModelName": get_att(built.ab.models[1], "ModelName"),
+        "InitialVariantWeight": 0.2,
+        "InstanceType": "ml.c5.xlarge",
+        "InitialInstanceCount": 1,
+    }
+    assert built.ab.endpoint.variant_names == ["champion", "challenger"]
+
+
+def test_shadow_variant_is_rendered_as_shadow_production_variant(built: Built) -> None:
+    config = built.shadow.config
+    assert [v["VariantName"] for v in config["ProductionVariants"]] == ["prod"]
+    (shadow,) = config["ShadowProductionVariants"]
+    assert shadow["VariantName"] == "candidate"
+    assert shadow["ModelName"] == get_att(built.shadow.models[1], "ModelName")
+    assert shadow["InitialVariantWeight"] == 0.5
+    assert built.shadow.endpoint.shadow_variant is not None
+    assert built.shadow.endpoint.shadow_variant.is_shadow
+    assert "ShadowProductionVariants" not in built.ab.config
+
+
+def test_serverless_variant_has_no_instances_and_no_volume_key(built: Built) -> None:
+    (main,) = built.serverless.config["ProductionVariants"]
+    assert main["ServerlessConfig"] == {
+        "MemorySizeInMB": 4096,
+        "MaxConcurrency": 50,
+        "ProvisionedConcurrency": 5,
+    }
+    assert "InstanceType" not in main
+    assert "InitialInstanceCount" not in main
+    assert "KmsKeyId" not in built.serverless.config
+    assert resources(built.serverless.tpl, "AWS::KMS::Key") == {}
+    assert built.serverless.endpoint.variants[0].is_serverless
+
+
+# -- async inference ---------------------------------------------------------------------
+
+
+def test_async_config_renders_output_notifications_and_client(built: Built) -> None:
+    config = built.async_.config["AsyncInferenceConfig"]
+    output = config["OutputConfig"]
+    assert output["S3OutputPath"] == f"s3://{BUCKET_NAME}/async-output"
+    assert output["S3FailurePath"] == f"s3://{BUCKET_NAME}/async-failures"
+    assert output["NotificationConfig"] == {
+        "SuccessTopic": {"Ref": logical_id(built.success_topic)},
+        "ErrorTopic": {"Ref": logical_id(built.error_topic)},
+    }
+    assert "KmsKeyId" not in output
+    assert config["ClientConfig"] == {"MaxConcurrentInvocationsPerInstance": 4}
+    assert built.async_.endpoint.is_async
+
+
+def test_async_model_role_may_publish_and_write_results(built: Built) -> None:
+    statements = built.async_.statements()
+    published = [
+        flat(r) for s in statements_with(statements, "sns:Publish") for r in as_list(s["Resource"])
+    ]
+    assert sorted(published) == sorted(
+        [f"<{logical_id(built.success_topic)}>", f"<{logical_id(built.error_topic)}>"]
+    )
+    writes = {
+        flat(r) for s in statements_with(statements, "s3:PutObject") for r in as_list(s["Resource"])
+    }
+    assert writes == {
+        f"arn:<AWS::Partition>:s3:::{BUCKET_NAME}/async-output/*",
+        f"arn:<AWS::Partition>:s3:::{BUCKET_NAME}/async-failures/*",
+    }
+    # The encrypted topic's key: publishers need GenerateDataKey and Decrypt.
+    (key_use,) = statements_with(statements, "kms:GenerateDataKey")
+    assert set(key_use["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert key_use["Resource"] == get_att(built.topic_key, "Arn")
+
+
+# -- data capture ------------------------------------------------------------------------
+
+
+def test_data_capture_config(built: Built) -> None:
+    capture = built.ab.config["DataCaptureConfig"]
+    assert capture == {
+        "EnableCapture": True,
+        "InitialSamplingPercentage": 25,
+        "DestinationS3Uri": f"s3://{BUCKET_NAME}/capture/churn",
+        "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+        "CaptureContentTypeHeader": {
+            "JsonContentTypes": ["application/json"],
+            "CsvContentTypes": ["text/csv"],
+        },
+    }
+
+
+def test_data_capture_write_is_granted_under_the_prefix_to_every_model(built: Built) -> None:
+    for index in (0, 1):
+        (write,) = statements_with(built.ab.statements(index), "s3:PutObject")
+        assert flat(write["Resource"]) == f"arn:<AWS::Partition>:s3:::{BUCKET_NAME}/capture/churn/*"
+        assert write["Action"] == "s3:PutObject"
+
+
+def test_data_capture_at_the_bucket_root_grants_the_whole_bucket(built: Built) -> None:
+    capture = built.root_capture.config["DataCaptureConfig"]
+    assert capture["DestinationS3Uri"] == f"s3://{BUCKET_NAME}/"
+    (write,) = statements_with(built.root_capture.statements(), "s3:PutObject")
+    assert flat(write["Resource"]) == f"arn:<AWS::Partition>:s3:::{BUCKET_NAME}/*"
+
+
+def test_data_capture_input_only_with_its_own_key(built: Built) -> None:
+    capture = built.shadow.config["DataCaptureConfig"]
+    assert capture["CaptureOptions"] == [{"CaptureMode": "Input"}]
+    assert capture["DestinationS3Uri"] == f"s3://{BUCKET_NAME}/data-capture"
+    assert capture["InitialSamplingPercentage"] == 20
+    key = built.capture_key
+    assert capture["KmsKeyId"] == get_att(key, "Arn")
+    # Production and shadow models both write captures and may encrypt them.
+    for index in (0, 1):
+        statements = built.shadow.statements(index)
+        assert statements_with(statements, "s3:PutObject")
+        (encrypt,) = statements_with(statements, "kms:GenerateDataKey")
+        assert set(encrypt["Action"]) == {"kms:Encrypt", "kms:GenerateDataKey"}
+        assert encrypt["Resource"] == get_att(key, "Arn")
+
+
+# -- volume encryption -------------------------------------------------------------------
+
+
+def test_volume_key_is_created_with_rotation_and_retained(built: Built) -> None:
+    key_id, key = only(built.ab.tpl, "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+    assert key["UpdateReplacePolicy"] == "Retain"
+    assert built.ab.config["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert built.ab.endpoint.encryption_key is not None
+
+
+def test_user_volume_key_is_passed_through(built: Built) -> None:
+    assert built.user_key.config["KmsKeyId"] == USER_KEY_ARN
+    assert resources(built.user_key.tpl, "AWS::KMS::Key") == {}
+
+
+def test_local_nvme_instance_gets_no_volume_key(built: Built) -> None:
+    assert "KmsKeyId" not in built.nvme.config
+    assert resources(built.nvme.tpl, "AWS::KMS::Key") == {}
+    assert built.nvme.endpoint.encryption_key is None
+
+
+# -- names and retention -----------------------------------------------------------------
+
+
+def test_config_has_no_fixed_name_and_endpoint_points_at_it(built: Built) -> None:
+    for case in all_cases(built):
+        config_id, config = only(case.tpl, "AWS::SageMaker::EndpointConfig")
+        assert "EndpointConfigName" not in config["Properties"]
+        assert case.endpoint_props["EndpointConfigName"] == {
+            "Fn::GetAtt": [config_id, "EndpointConfigName"]
+        }
+
+
+def test_endpoint_name_is_generated_unless_given(built: Built) -> None:
+    assert "EndpointName" not in built.ab.endpoint_props
+    assert built.named.endpoint_props["EndpointName"] == "churn"
+
+
+def test_variant_properties_are_retained_except_weights_by_default(built: Built) -> None:
+    for case in all_cases(built):
+        if case is built.no_retain:
+            continue
+        assert case.endpoint_props["RetainAllVariantProperties"] is True
+        assert case.endpoint_props["ExcludeRetainedVariantProperties"] == [
+            {"VariantPropertyType": "DesiredWeight"}
+        ]
+
+
+def test_variant_properties_are_not_retained_when_told(built: Built) -> None:
+    assert "RetainAllVariantProperties" not in built.no_retain.endpoint_props
+    assert "ExcludeRetainedVariantProperties" not in built.no_retain.endpoint_props
+
+
+# -- grants ------------------------------------------------------------------------------
+
+
+def invoke_statements(tpl: dict[str, Any], role: iam.Role) -> list[dict[str, Any]]:
+    role_ref = {"Ref": logical_id(role)}
+    found = []
+    for policy in resources(tpl, "AWS::IAM::Policy").values():
+        if role_ref in policy["Properties"]["Roles"]:
+            found += policy["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def test_grant_invoke_allows_all_invoke_apis_on_the_endpoint_arn(built: Built) -> None:
+    (statement,) = invoke_statements(built.ab.tpl, built.invoker)
+    assert statement == {
+        "Action": INVOKE_ACTIONS,
+        "Effect": "Allow",
+        "Resource": get_att(built.ab.endpoint, "EndpointArn"),
+    }
+
+
+def test_endpoint_arn_is_the_arn_sagemaker_reports(built: Built) -> None:
+    stack = cdk.Stack.of(built.ab.endpoint)
+    assert stack.resolve(built.ab.endpoint.endpoint_arn) == get_att(
+        built.ab.endpoint, "EndpointArn"
+    )
+    assert stack.resolve(built.ab.endpoint.endpoint_name) == get_att(
+        built.ab.endpoint, "EndpointName"
+    )
+
+
+# -- metrics -----------------------------------------------------------------------------
+
+
+def dimensions(metric: Any, endpoint: Endpoint) -> Any:
+    return cdk.Stack.of(endpoint).resolve(metric.dimensions)
+
+
+@pytest.mark.parametrize(
+    ("method", "metric_name", "namespace", "statistic"),
+    [
+        ("metric_invocations", "Invocations", "AWS/SageMaker", "Sum"),
+        ("metric_invocations_per_instance", "InvocationsPerInstance", "AWS/SageMaker", "Sum"),
+        ("metric_model_latency", "ModelLatency", "AWS/SageMaker", "Average"),
+        ("metric_overhead_latency", "OverheadLatency", "AWS/SageMaker", "Average"),
+        ("metric_invocation4xx_errors", "Invocation4XXErrors", "AWS/SageMaker", "Sum"),
+        ("metric_invocation5xx_errors", "Invocation5XXErrors", "AWS/SageMaker", "Sum"),
+        ("metric_invocation_model_errors", "InvocationModelErrors", "AWS/SageMaker", "Sum"),
+        ("metric_model_setup_time", "ModelSetupTime", "AWS/SageMaker", "Average"),
+        ("metric_cpu_utilization", "CPUUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        ("metric_memory_utilization", "MemoryUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        ("metric_disk_utilization", "DiskUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        ("metric_gpu_utilization", "GPUUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        (
+            "metric_gpu_memory_utilization",
+            "GPUMemoryUtilization",
+            "/aws/sagemaker/Endpoints",
+            "Average",
+        ),
+    ],
+)
+def test_variant_metrics(
+    built: Built, method: str, metric_name: str, namespace: str, statistic: str
+) -> None:
+    endpoint = built.ab.endpoint
+    metric = getattr(endpoint.find_variant("challenger"), method)()
+    assert metric.metric_name == metric_name
+    assert metric.namespace == namespace
+    assert metric.statistic == statistic
+    assert metric.period.to_seconds() == 60
+    assert dimensions(metric, endpoint) == {
+        "EndpointName": get_att(endpoint, "EndpointName"),
+        "VariantName": "challenger",
+    }
+
+
+def test_variant_metric_statistic_and_period_can_be_overridden(built: Built) -> None:
+    variant_ = built.ab.endpoint.find_variant("champion")
+    latency = variant_.metric_model_latency(statistic="p99", period=cdk.Duration.minutes(5))
+    assert latency.statistic == "p99"
+    assert latency.period.to_seconds() == 300
+    assert variant_.metric_invocations(statistic="Average").statistic == "Average"
+
+
+@pytest.mark.parametrize(
+    ("method", "metric_name"),
+    [
+        ("metric_approximate_backlog_size", "ApproximateBacklogSize"),
+        ("metric_has_backlog_without_capacity", "HasBacklogWithoutCapacity"),
+    ],
+)
+def test_endpoint_metrics_have_only_the_endpoint_dimension(
+    built: Built, method: str, metric_name: str
+) -> None:
+    endpoint = built.async_.endpoint
+    metric = getattr(endpoint, method)()
+    assert metric.metric_name == metric_name
+    assert metric.namespace == "AWS/SageMaker"
+    assert metric.statistic == "Average"
+    assert dimensions(metric, endpoint) == {"EndpointName": get_att(endpoint, "EndpointName")}
+
+
+# -- find_variant ------------------------------------------------------------------------
+
+
+def test_find_variant_finds_production_and_shadow_variants(built: Built) -> None:
+    challenger = built.ab.endpoint.find_variant("challenger")
+    assert challenger.variant_name == "challenger"
+    assert challenger.instance_type == "ml.c5.xlarge"
+    assert challenger.initial_instance_count == 1
+    assert not challenger.is_serverless and not challenger.is_shadow
+    assert built.shadow.endpoint.find_variant("candidate").is_shadow
+
+
+def test_find_variant_refuses_an_unknown_name(built: Built) -> None:
+    with pytest.raises(InvalidPropsError, match="is not a variant of this endpoint") as info:
+        built.ab.endpoint.find_variant("champ")
+    assert_names(info.value, "AB/Endpoint", "champ")
