@@ -1,0 +1,498 @@
+"""CloudWatch alarms for a SageMaker endpoint, per production variant, with sane defaults.
+
+:class:`EndpointAlarms` watches one endpoint: tail latency, 5XX and 4XX error rates, the
+error-class mix, vanished traffic, normalized CPU / memory / disk / GPU utilization
+(instance variants), cold starts and concurrency (serverless variants) and the request
+backlog (async endpoints). Each kind of alarm (:class:`AlarmKind`) is switched and tuned by
+a small frozen settings object (:class:`LatencyAlarm`, :class:`ErrorRateAlarm`, ...; see
+:mod:`~constructs_lib.observability.alarm_settings`). The critical alarms are joined into
+one composite alarm, meant as the endpoint's auto-rollback alarm.
+
+It monitors either an :class:`~constructs_lib.serving.Endpoint` object, or an endpoint known
+only by name and variant descriptions (:class:`MonitoredVariant`), so that rollback alarms
+can exist before their endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Names, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct, IConstruct
+
+from constructs_lib.core import InvalidPropsError, is_token, require
+from constructs_lib.observability import _metrics
+from constructs_lib.observability._targets import (
+    INSTANCE_NAMESPACE,
+    SAGEMAKER_NAMESPACE,
+    EndpointTarget,
+    MonitoredVariant,
+    ResolvedVariant,
+)
+from constructs_lib.observability.actions import AlarmActions, check_actions
+from constructs_lib.observability.alarm_settings import (
+    DEFAULT_CRITICAL_KINDS,
+    AlarmKind,
+    AlarmSettings,
+    BacklogAgeAlarm,
+    BacklogAlarm,
+    ErrorMixAlarm,
+    ErrorRateAlarm,
+    InvocationsAlarm,
+    LatencyAlarm,
+    ServerlessAlarm,
+    UtilizationAlarm,
+    describe_condition,
+    resolve_settings,
+    threshold_in_metric_units,
+)
+from constructs_lib.serving.endpoint import Endpoint
+
+__all__ = ["EndpointAlarms", "MonitoredAlarm"]
+
+#: The most underlying alarms one composite alarm rule may name.
+MAX_COMPOSITE_CHILDREN = 100
+
+
+class EndpointAlarms(Construct):
+    """Alarms for every production variant of one SageMaker endpoint, plus a composite.
+
+    Give ``endpoint`` (an :class:`~constructs_lib.serving.Endpoint`), or ``endpoint_name``
+    with ``variants`` (and ``is_async``) when the alarms must exist before the endpoint, as
+    auto-rollback alarms do::
+
+        alarms = EndpointAlarms(self, "Alarms", endpoint_name="churn",
+                                variants=[MonitoredVariant("blue", instance_type="ml.m5.large")],
+                                actions=topic.actions)
+        Endpoint(self, "Endpoint", endpoint_name="churn", variants=[...],
+                 deployment_policy=DeploymentPolicy.canary(rollback_alarms=[alarms.composite]))
+
+    Alarms created per production variant (each kind can be disabled or tuned):
+
+    - every variant: model latency at a percentile, 5XX and 4XX error rates (not on async
+      endpoints, which publish no ``Invocations``), the 5XX share of all errors, and
+      invocations dropping below a minimum (not on async endpoints);
+    - instance variants: CPU utilization normalized by the vCPU count, memory and disk
+      utilization, and GPU and GPU-memory utilization normalized by the GPU count on GPU
+      instance types;
+    - serverless variants: cold-start time (``ModelSetupTime``) and concurrency utilization;
+    - async endpoints (endpoint level): backlog size, age of the oldest request and backlog
+      without capacity.
+
+    As a rollback alarm: the default critical kinds include vanished invocations, so a
+    guarded update that bakes without traffic rolls back; send traffic while it bakes, or
+    leave ``AlarmKind.INVOCATIONS`` out of ``critical``. Whether SageMaker evaluates a
+    *composite* rollback alarm is not settled by its documentation; ``critical_alarms``
+    (metric alarms, at most 10 per deployment) can be passed instead.
+
+    :param actions: what every alarm, and the composite, does on ALARM / OK. Required:
+        pass e.g. ``NotificationTopic.actions``, or ``AlarmActions.none(reason=...)``.
+    :param endpoint: the endpoint to watch. Default: none (then ``endpoint_name`` and
+        ``variants`` are required).
+    :param endpoint_name: the name of the endpoint to watch, when ``endpoint`` is not given.
+        Default: none.
+    :param variants: the endpoint's variants, with ``endpoint_name``. Default: none.
+    :param is_async: the named endpoint is asynchronous (with ``endpoint_name`` only; an
+        ``endpoint`` says so itself). Default: False.
+    :param include_shadow: also alarm on the shadow variant (never critical). Default: False.
+    :param alarm_name_prefix: alarm names are ``<prefix>-<variant>-<kind>`` and the composite
+        ``<prefix>-critical``. Default: the endpoint name when it is known at synth time,
+        else a stable name derived from the construct path.
+    :param vcpus: vCPU counts by instance type, for types missing from the built-in table
+        (e.g. ``{"ml.m7i.48xlarge": 192}``). Default: the built-in table only.
+    :param gpus: GPU counts by instance type, for GPU types missing from the built-in table.
+        Default: the built-in table only.
+    :param latency: model latency. Default: ``LatencyAlarm()``: p99 above 500 ms in 3 of 5
+        one-minute periods.
+    :param server_error_rate: 5XX errors in percent of invocations. Default:
+        ``ErrorRateAlarm(threshold=1)``: above 1 % in 3 of 5 minutes.
+    :param client_error_rate: 4XX errors in percent of invocations. Default:
+        ``ErrorRateAlarm(threshold=5)``.
+    :param error_mix: 5XX errors in percent of all errors. Default: ``ErrorMixAlarm()``:
+        above 50 % of at least 10 errors in 3 of 5 minutes.
+    :param invocations: invocations below a minimum (or vanished). Default:
+        ``InvocationsAlarm()``: fewer than 1 in three 5-minute periods; missing data breaches.
+    :param cpu_utilization: CPU utilization in percent of all vCPUs. Default:
+        ``UtilizationAlarm(threshold=90)``.
+    :param memory_utilization: memory utilization in percent. Default:
+        ``UtilizationAlarm(threshold=90)``.
+    :param disk_utilization: ML volume utilization in percent. Default:
+        ``UtilizationAlarm(threshold=75)`` (data capture stops near full disks).
+    :param gpu_utilization: GPU utilization in percent of all GPUs (GPU types only). Default:
+        ``UtilizationAlarm(threshold=90)``.
+    :param gpu_memory_utilization: GPU memory in percent of all GPUs (GPU types only).
+        Default: ``UtilizationAlarm(threshold=90)``.
+    :param model_setup_time: serverless cold-start time. Default: ``ServerlessAlarm()``:
+        average above 10 s in three 5-minute periods.
+    :param serverless_concurrency: serverless concurrent executions in percent of the
+        maximum concurrency. Default: ``UtilizationAlarm(threshold=90)``.
+    :param backlog_size: queued async requests. Default: ``BacklogAlarm(threshold=100)``.
+    :param backlog_age: age of the oldest queued async request. Default:
+        ``BacklogAgeAlarm()``: above 30 minutes.
+    :param backlog_without_capacity: async requests queued while no instance runs. Default:
+        ``BacklogAlarm(threshold=0)`` over three 5-minute periods (shorter than a scale-out
+        from zero would be noise).
+    :param critical: the kinds joined into :attr:`composite`. Default:
+        :data:`DEFAULT_CRITICAL_KINDS` (latency, 5XX rate, invocations, backlog age; each
+        where it exists).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        actions: AlarmActions,
+        endpoint: Endpoint | None = None,
+        endpoint_name: str | None = None,
+        variants: Sequence[MonitoredVariant] | None = None,
+        is_async: bool = False,
+        include_shadow: bool = False,
+        alarm_name_prefix: str | None = None,
+        vcpus: Mapping[str, int] | None = None,
+        gpus: Mapping[str, int] | None = None,
+        latency: LatencyAlarm | None = None,
+        server_error_rate: ErrorRateAlarm | None = None,
+        client_error_rate: ErrorRateAlarm | None = None,
+        error_mix: ErrorMixAlarm | None = None,
+        invocations: InvocationsAlarm | None = None,
+        cpu_utilization: UtilizationAlarm | None = None,
+        memory_utilization: UtilizationAlarm | None = None,
+        disk_utilization: UtilizationAlarm | None = None,
+        gpu_utilization: UtilizationAlarm | None = None,
+        gpu_memory_utilization: UtilizationAlarm | None = None,
+        model_setup_time: ServerlessAlarm | None = None,
+        serverless_concurrency: UtilizationAlarm | None = None,
+        backlog_size: BacklogAlarm | None = None,
+        backlog_age: BacklogAgeAlarm | None = None,
+        backlog_without_capacity: BacklogAlarm | None = None,
+        critical: Sequence[AlarmKind] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        #: The actions every alarm and the composite run.
+        self.actions: AlarmActions = check_actions(self, "actions", actions)
+        #: The settings in force for every kind (defaults filled in).
+        self.settings: Mapping[AlarmKind, AlarmSettings] = resolve_settings(
+            self,
+            {
+                AlarmKind.MODEL_LATENCY: latency,
+                AlarmKind.SERVER_ERROR_RATE: server_error_rate,
+                AlarmKind.CLIENT_ERROR_RATE: client_error_rate,
+                AlarmKind.ERROR_MIX: error_mix,
+                AlarmKind.INVOCATIONS: invocations,
+                AlarmKind.CPU_UTILIZATION: cpu_utilization,
+                AlarmKind.MEMORY_UTILIZATION: memory_utilization,
+                AlarmKind.DISK_UTILIZATION: disk_utilization,
+                AlarmKind.GPU_UTILIZATION: gpu_utilization,
+                AlarmKind.GPU_MEMORY_UTILIZATION: gpu_memory_utilization,
+                AlarmKind.MODEL_SETUP_TIME: model_setup_time,
+                AlarmKind.SERVERLESS_CONCURRENCY: serverless_concurrency,
+                AlarmKind.BACKLOG_SIZE: backlog_size,
+                AlarmKind.BACKLOG_AGE: backlog_age,
+                AlarmKind.BACKLOG_WITHOUT_CAPACITY: backlog_without_capacity,
+            },
+        )
+        enabled = {kind for kind, s in self.settings.items() if s.enabled}
+        #: The monitored endpoint and variants.
+        self.target = EndpointTarget.resolve(
+            self,
+            endpoint,
+            endpoint_name,
+            variants,
+            is_async,
+            include_shadow,
+            vcpus,
+            gpus,
+            need_cpu=AlarmKind.CPU_UTILIZATION in enabled,
+            need_gpu=not enabled.isdisjoint(_GPU_KINDS),
+        )
+        #: The endpoint's name (a token for an endpoint with a generated name).
+        self.endpoint_name: str = self.target.endpoint_name
+        #: The first part of every alarm name.
+        self.alarm_name_prefix: str = _prefix(self, alarm_name_prefix, self.target)
+        critical_kinds = tuple(DEFAULT_CRITICAL_KINDS if critical is None else critical)
+        for i, kind in enumerate(critical_kinds):
+            require(
+                isinstance(kind, AlarmKind),
+                self,
+                f"critical[{i}]",
+                kind,
+                "is not an AlarmKind",
+                "pass AlarmKind members, e.g. AlarmKind.MODEL_LATENCY",
+            )
+        self._critical_kinds = frozenset(critical_kinds)
+        self._variants_scope = Construct(self, "Variants")
+        self._names: set[str] = set()
+        self._endpoint_label = self.target.fixed_name or self.alarm_name_prefix
+
+        found: list[MonitoredAlarm] = []
+        for variant in self.target.variants:
+            found.extend(self._variant_alarms(variant))
+        if self.target.is_async:
+            found.extend(self._endpoint_alarms())
+        #: Every metric alarm, with its kind and variant.
+        self.alarms: tuple[MonitoredAlarm, ...] = tuple(found)
+        #: The metric alarms joined into :attr:`composite`.
+        self.critical_alarms: tuple[cloudwatch.Alarm, ...] = tuple(
+            a.alarm for a in found if a.critical
+        )
+        #: Any critical alarm in ALARM; the endpoint's auto-rollback alarm. None when no
+        #: critical alarm exists (every critical kind disabled).
+        self.composite: cloudwatch.CompositeAlarm | None = self._composite()
+
+    # -- public helpers ---------------------------------------------------------------------
+
+    @property
+    def all_alarms(self) -> list[cloudwatch.IAlarm]:
+        """Every metric alarm and the composite, e.g. for an alarm status widget."""
+        result: list[cloudwatch.IAlarm] = [a.alarm for a in self.alarms]
+        if self.composite is not None:
+            result.append(self.composite)
+        return result
+
+    def find(self, kind: AlarmKind, variant_name: str | None = None) -> cloudwatch.Alarm:
+        """Return the alarm of ``kind`` on ``variant_name`` (None: endpoint-level kinds)."""
+        for a in self.alarms:
+            if a.kind == kind and a.variant_name == variant_name:
+                return a.alarm
+        raise InvalidPropsError(
+            self,
+            "kind",
+            f"{kind} on {variant_name or 'the endpoint'}",
+            "was not created",
+            "check that the kind is enabled and applies to that variant "
+            f"(created: {', '.join(sorted({str(a) for a in self.alarms}))})",
+        )
+
+    # -- alarm builders ---------------------------------------------------------------------
+
+    def _variant_alarms(self, variant: ResolvedVariant) -> list[MonitoredAlarm]:
+        scope = Construct(self._variants_scope, variant.name)
+        result: list[MonitoredAlarm] = []
+        t = self.target
+        for kind in _VARIANT_KINDS:
+            setting = self.settings[kind]
+            if not setting.enabled or not _applies(kind, variant, t.is_async):
+                continue
+            metric = self._metric_for(kind, variant, setting)
+            alarm = self._alarm(scope, kind, variant.name, metric, setting)
+            critical = kind in self._critical_kinds and not variant.shadow
+            result.append(MonitoredAlarm(kind, variant.name, alarm, critical))
+        return result
+
+    def _endpoint_alarms(self) -> list[MonitoredAlarm]:
+        result: list[MonitoredAlarm] = []
+        for kind in _ENDPOINT_KINDS:
+            setting = self.settings[kind]
+            if not setting.enabled:
+                continue
+            metric_name, statistic = _ENDPOINT_METRICS[kind]
+            metric = self.target.endpoint_metric(metric_name, statistic, setting.period)
+            alarm = self._alarm(self, kind, None, metric, setting)
+            result.append(MonitoredAlarm(kind, None, alarm, kind in self._critical_kinds))
+        return result
+
+    def _metric_for(
+        self, kind: AlarmKind, v: ResolvedVariant, s: AlarmSettings
+    ) -> cloudwatch.IMetric:
+        t = self.target
+        p = s.period
+        if isinstance(s, LatencyAlarm):
+            return t.variant_metric(v.name, "ModelLatency", f"p{s.percentile:g}", p)
+        if isinstance(s, ErrorRateAlarm):
+            code = "5XX" if kind is AlarmKind.SERVER_ERROR_RATE else "4XX"
+            return _metrics.error_rate(t, v.name, code, p, s.min_invocations)
+        if isinstance(s, ErrorMixAlarm):
+            return _metrics.error_mix(t, v.name, p, s.min_errors)
+        if kind in _NORMALIZED:
+            return _metrics.normalized_utilization(t, v, _NORMALIZED[kind], p)
+        if kind is AlarmKind.SERVERLESS_CONCURRENCY:
+            return _metrics.serverless_concurrency(t, v.name, p)
+        metric_name, statistic, namespace = _VARIANT_METRICS[kind]
+        return t.variant_metric(v.name, metric_name, statistic, p, namespace)
+
+    def _alarm(
+        self,
+        scope: Construct,
+        kind: AlarmKind,
+        variant_name: str | None,
+        metric: cloudwatch.IMetric,
+        s: AlarmSettings,
+    ) -> cloudwatch.Alarm:
+        if isinstance(metric, cloudwatch.MathExpression):
+            _metrics.check_metric_count(self, kind.prop, metric)
+        parts = [self.alarm_name_prefix, *([variant_name] if variant_name else []), kind.value]
+        name = "-".join(parts)
+        _check_alarm_name(self, name)
+        require(
+            name not in self._names,
+            self,
+            "variants",
+            name,
+            "is the alarm name of two alarms (variant names that end like alarm kinds)",
+            "rename one of the variants",
+        )
+        self._names.add(name)
+        where = f" on variant {variant_name}" if variant_name else ""
+        alarm = cloudwatch.Alarm(
+            scope,
+            kind.construct_id,
+            alarm_name=name,
+            alarm_description=(
+                f"{kind.description}{where} of SageMaker endpoint "
+                f"{self._endpoint_label}: {describe_condition(s)}."
+            ),
+            metric=metric,
+            threshold=threshold_in_metric_units(s),
+            evaluation_periods=s.evaluation_periods,
+            datapoints_to_alarm=s.datapoints_to_alarm,
+            comparison_operator=s.comparison_operator,
+            treat_missing_data=s.treat_missing_data,
+            evaluate_low_sample_count_percentile=_low_samples(s),
+        )
+        self.actions.apply(alarm)
+        return alarm
+
+    def _composite(self) -> cloudwatch.CompositeAlarm | None:
+        children = self.critical_alarms
+        if not children:
+            return None
+        require(
+            len(children) <= MAX_COMPOSITE_CHILDREN,
+            self,
+            "critical",
+            f"{len(children)} alarms",
+            f"exceeds the {MAX_COMPOSITE_CHILDREN} alarms a composite alarm may name",
+            "mark fewer kinds critical",
+        )
+        name = f"{self.alarm_name_prefix}-critical"
+        _check_alarm_name(self, name)
+        composite = cloudwatch.CompositeAlarm(
+            self,
+            "Critical",
+            composite_alarm_name=name,
+            alarm_description=(
+                f"Any critical alarm of SageMaker endpoint {self._endpoint_label} is in "
+                "ALARM. Use it as the endpoint's auto-rollback alarm."
+            ),
+            alarm_rule=cloudwatch.AlarmRule.any_of(
+                *(cloudwatch.AlarmRule.from_alarm(a, cloudwatch.AlarmState.ALARM) for a in children)
+            ),
+        )
+        self.actions.apply(composite)
+        return composite
+
+
+@dataclass(frozen=True)
+class MonitoredAlarm:
+    """One alarm of :class:`EndpointAlarms`: its kind, its variant and the alarm.
+
+    :param kind: what it watches.
+    :param variant_name: the variant, or None for endpoint-level (async backlog) alarms.
+    :param alarm: the CloudWatch alarm.
+    :param critical: whether the composite alarm includes it.
+    """
+
+    kind: AlarmKind
+    variant_name: str | None
+    alarm: cloudwatch.Alarm
+    critical: bool
+
+    def __str__(self) -> str:
+        return f"{self.variant_name or '<endpoint>'}/{self.kind.value}"
+
+
+# -- private helpers ----------------------------------------------------------------------------
+
+_ENDPOINT_KINDS = (
+    AlarmKind.BACKLOG_SIZE,
+    AlarmKind.BACKLOG_AGE,
+    AlarmKind.BACKLOG_WITHOUT_CAPACITY,
+)
+_VARIANT_KINDS = tuple(k for k in AlarmKind if k not in _ENDPOINT_KINDS)
+_NEEDS_INVOCATIONS = frozenset(
+    {AlarmKind.SERVER_ERROR_RATE, AlarmKind.CLIENT_ERROR_RATE, AlarmKind.INVOCATIONS}
+)
+_INSTANCE_KINDS = frozenset(
+    {
+        AlarmKind.CPU_UTILIZATION,
+        AlarmKind.MEMORY_UTILIZATION,
+        AlarmKind.DISK_UTILIZATION,
+        AlarmKind.GPU_UTILIZATION,
+        AlarmKind.GPU_MEMORY_UTILIZATION,
+    }
+)
+_GPU_KINDS = frozenset({AlarmKind.GPU_UTILIZATION, AlarmKind.GPU_MEMORY_UTILIZATION})
+_SERVERLESS_KINDS = frozenset({AlarmKind.MODEL_SETUP_TIME, AlarmKind.SERVERLESS_CONCURRENCY})
+#: Kinds whose metric is divided by the vCPU or GPU count, and that metric.
+_NORMALIZED = {
+    AlarmKind.CPU_UTILIZATION: "CPUUtilization",
+    AlarmKind.GPU_UTILIZATION: "GPUUtilization",
+    AlarmKind.GPU_MEMORY_UTILIZATION: "GPUMemoryUtilization",
+}
+#: Per-variant kinds that alarm on one metric as published: name, statistic, namespace.
+_VARIANT_METRICS = {
+    AlarmKind.INVOCATIONS: ("Invocations", "Sum", SAGEMAKER_NAMESPACE),
+    AlarmKind.MEMORY_UTILIZATION: ("MemoryUtilization", "Average", INSTANCE_NAMESPACE),
+    AlarmKind.DISK_UTILIZATION: ("DiskUtilization", "Average", INSTANCE_NAMESPACE),
+    AlarmKind.MODEL_SETUP_TIME: ("ModelSetupTime", "Average", SAGEMAKER_NAMESPACE),
+}
+#: Endpoint-level (async) kinds: metric name and statistic.
+_ENDPOINT_METRICS = {
+    AlarmKind.BACKLOG_SIZE: ("ApproximateBacklogSize", "Average"),
+    AlarmKind.BACKLOG_AGE: ("ApproximateAgeOfOldestRequest", "Maximum"),
+    AlarmKind.BACKLOG_WITHOUT_CAPACITY: ("HasBacklogWithoutCapacity", "Average"),
+}
+_MAX_ALARM_NAME = 255
+
+
+def _applies(kind: AlarmKind, v: ResolvedVariant, is_async: bool) -> bool:
+    if is_async and kind in _NEEDS_INVOCATIONS:
+        return False
+    if kind in _INSTANCE_KINDS:
+        if v.serverless or v.instance_type is None:
+            return False
+        if kind in _GPU_KINDS:
+            return bool(v.gpus)
+        return v.vcpus is not None if kind is AlarmKind.CPU_UTILIZATION else True
+    if kind in _SERVERLESS_KINDS:
+        return v.serverless
+    return True
+
+
+def _low_samples(s: AlarmSettings) -> str | None:
+    if not isinstance(s, LatencyAlarm):
+        return None
+    return "evaluate" if s.evaluate_low_sample_count_percentile else "ignore"
+
+
+def _check_alarm_name(scope: Construct, name: str) -> None:
+    if Token.is_unresolved(name):
+        return
+    require(
+        len(name) <= _MAX_ALARM_NAME and all(c.isprintable() for c in name),
+        scope,
+        "alarm_name_prefix",
+        name,
+        f"makes an alarm name longer than {_MAX_ALARM_NAME} characters or unprintable",
+        "pass a shorter alarm_name_prefix of printable characters",
+    )
+
+
+def _prefix(scope: Construct, prefix: str | None, target: EndpointTarget) -> str:
+    if prefix is not None:
+        require(
+            is_token(prefix) or (bool(prefix.strip()) and prefix == prefix.strip()),
+            scope,
+            "alarm_name_prefix",
+            prefix,
+            "is empty or has surrounding spaces",
+            "pass a short readable prefix, e.g. the endpoint's name",
+        )
+        return prefix
+    if target.fixed_name is not None:
+        return target.fixed_name
+    owner: IConstruct = target.endpoint if target.endpoint is not None else scope
+    return Names.unique_resource_name(owner, max_length=96, separator="-")

@@ -1,0 +1,460 @@
+"""A CloudTrail trail for the account's SageMaker activity, and an alarm on endpoint changes.
+
+:class:`AuditTrail` records management events (and optionally S3 data events on the model
+artifact buckets) to a KMS-encrypted, versioned, TLS-only S3 bucket whose server access
+logs go to a second bucket, and to an encrypted CloudWatch log group. A metric filter on
+that group counts SageMaker endpoint changes (create, update, delete, weight and capacity
+changes, endpoint-config create and delete) made by anyone other than the deployment
+roles, and an alarm fires on the first one: an endpoint changed outside the pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aws_cdk import Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token
+from aws_cdk import aws_cloudtrail as cloudtrail
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from constructs_lib.core import acknowledge, is_token, require
+from constructs_lib.observability._validation import check_retention
+from constructs_lib.observability.actions import AlarmActions, check_actions
+from constructs_lib.observability.logs import (
+    MetricFilterAlarm,
+    allow_logs_to_use_key,
+    create_metric_filter_alarm,
+)
+
+__all__ = [
+    "AUDIT_METRIC_NAMESPACE",
+    "ENDPOINT_CHANGE_EVENTS",
+    "AuditTrail",
+    "endpoint_changes_filter_pattern",
+]
+
+#: The SageMaker API calls that change what an endpoint serves.
+ENDPOINT_CHANGE_EVENTS: tuple[str, ...] = (
+    "CreateEndpoint",
+    "UpdateEndpoint",
+    "DeleteEndpoint",
+    "UpdateEndpointWeightsAndCapacities",
+    "CreateEndpointConfig",
+    "DeleteEndpointConfig",
+)
+#: Namespace of the endpoint-change metric.
+AUDIT_METRIC_NAMESPACE = "MLOps/Audit"
+#: CloudTrail's JSON path of the role behind an assumed-role session.
+SESSION_ISSUER_ARN = "$.userIdentity.sessionContext.sessionIssuer.arn"
+#: Application Auto Scaling calls UpdateEndpointWeightsAndCapacities through this role.
+_AUTOSCALING_ROLE = (
+    "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+    "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+)
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\w+=,.@/*-]+$")
+#: CloudFormation's limit on data resources across a trail's event selectors.
+_MAX_DATA_RESOURCES = 250
+
+
+class AuditTrail(Construct):
+    """A CloudTrail trail with an alarm on SageMaker endpoint changes outside deployments.
+
+    What it creates: a customer-managed KMS key (rotation on) that encrypts the trail's log
+    files, its bucket and its log group; the trail bucket (SSE-KMS, versioned, TLS-only,
+    public access blocked, retained) whose server access logs go to a logs bucket (SSE-S3,
+    because S3 server access logging cannot deliver to SSE-KMS buckets; versioned,
+    TLS-only, retained); a CloudWatch log group the trail also delivers to; the trail (log
+    file validation on); a metric filter on endpoint changes and its alarm.
+
+    The filter matches the calls in :data:`ENDPOINT_CHANGE_EVENTS` whose
+    ``userIdentity.sessionContext.sessionIssuer.arn`` is none of the deployment roles, or
+    absent (IAM users, root, AWS services without a role session).
+
+    :param actions: what the endpoint-change alarm does on ALARM / OK. Required: pass e.g.
+        ``NotificationTopic.actions``, or ``AlarmActions.none(reason=...)``.
+    :param deployment_role_arns: the roles allowed to change endpoints (IAM role ARNs; ``*``
+        wildcards allowed, e.g. ``arn:aws:iam::123456789012:role/deployer-*``). An empty
+        list alarms on every change. Default: this environment's CDK bootstrap
+        CloudFormation execution role,
+        ``arn:<partition>:iam::<account>:role/cdk-hnb659fds-cfn-exec-role-<account>-<region>``
+        (the default bootstrap qualifier; pass the ARN yourself for another qualifier, for
+        other regions of a multi-region trail, or for a pipeline that deploys with
+        another role).
+    :param allow_autoscaling_role: also allow Application Auto Scaling's service-linked
+        role, which calls UpdateEndpointWeightsAndCapacities on every scaling activity.
+        Default: True.
+    :param multi_region: record events of every region, not only this stack's. Default:
+        False (SageMaker endpoints are regional; an organization trail usually covers the
+        rest).
+    :param management_events: which management events to record. Default: all (read and
+        write).
+    :param data_event_buckets: buckets (e.g. model artifacts) whose object-level S3
+        operations are recorded as data events (billed per event). Default: none.
+    :param data_events_read_write: which data events on those buckets. Default: all.
+    :param log_retention: retention of the CloudWatch log group; a ``logs.RetentionDays``
+        member. Default: one year.
+    :param encryption_key: the key for log files, bucket and log group; its policy is
+        extended when it belongs to this app (an imported key must already allow
+        CloudTrail and CloudWatch Logs). Default: a new customer-managed key with rotation.
+    :param trail_name: the trail's name. Default: derived from the construct path (the key
+        policy names the trail, so the name must be known before the trail exists).
+    :param log_group_name: the CloudWatch log group's name. Default:
+        ``/mlops/audit/<name derived from the construct path>``.
+    :param alarm_period: the alarm's period. Default: 5 minutes.
+
+    Attributes: ``trail``, ``trail_name``, ``trail_arn``, ``bucket``, ``access_logs_bucket``,
+    ``log_group``, ``log_group_name``, ``encryption_key``, ``endpoint_changes_filter``,
+    ``endpoint_changes_alarm`` and ``deployment_role_arns`` (the roles the alarm ignores).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        actions: AlarmActions,
+        deployment_role_arns: Sequence[str] | None = None,
+        allow_autoscaling_role: bool = True,
+        multi_region: bool = False,
+        management_events: cloudtrail.ReadWriteType = cloudtrail.ReadWriteType.ALL,
+        data_event_buckets: Sequence[s3.IBucket] = (),
+        data_events_read_write: cloudtrail.ReadWriteType = cloudtrail.ReadWriteType.ALL,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        encryption_key: kms.IKey | None = None,
+        trail_name: str | None = None,
+        log_group_name: str | None = None,
+        alarm_period: Duration | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        check_actions(self, "actions", actions)
+        check_retention(self, "log_retention", log_retention)
+        require(
+            management_events
+            in (cloudtrail.ReadWriteType.ALL, cloudtrail.ReadWriteType.WRITE_ONLY),
+            self,
+            "management_events",
+            getattr(management_events, "name", management_events),
+            "would leave the trail without the SageMaker write calls the alarm watches",
+            "use ReadWriteType.ALL or ReadWriteType.WRITE_ONLY",
+        )
+        buckets = list(data_event_buckets)
+        require(
+            len(buckets) <= _MAX_DATA_RESOURCES,
+            self,
+            "data_event_buckets",
+            f"{len(buckets)} buckets",
+            f"exceeds CloudTrail's {_MAX_DATA_RESOURCES} data resources per trail",
+            "record fewer buckets, or use several trails",
+        )
+        self.trail_name: str = trail_name or Names.unique_resource_name(
+            self, max_length=128, separator="-"
+        )
+        _check_trail_name(self, self.trail_name)
+        self.log_group_name: str = log_group_name or (
+            "/mlops/audit/" + Names.unique_resource_name(self, max_length=400, separator="-")
+        )
+        self.trail_arn: str = stack.format_arn(
+            service="cloudtrail", resource="trail", resource_name=self.trail_name
+        )
+        log_group_arn = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=self.log_group_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        roles = self._deployment_roles(deployment_role_arns, allow_autoscaling_role)
+
+        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the CloudTrail trail {self.trail_name} and its logs",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        _allow_cloudtrail_to_use_key(self, self.encryption_key, self.trail_arn, stack)
+        allow_logs_to_use_key(self, self.encryption_key, log_group_arn)
+
+        self.access_logs_bucket: s3.Bucket = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            versioned=True,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self._acknowledge_access_logs_bucket()
+        self.bucket: s3.Bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.encryption_key,
+            bucket_key_enabled=True,
+            versioned=True,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self._log_access_to(self.access_logs_bucket, _ACCESS_LOGS_PREFIX)
+        acknowledge(
+            self.bucket,
+            "HIPAA.Security-S3BucketReplicationEnabled",
+            _NO_REPLICATION_REASON,
+        )
+        acknowledge(
+            self.bucket, "NIST.800.53.R5-S3BucketReplicationEnabled", _NO_REPLICATION_REASON
+        )
+
+        self.log_group: logs.LogGroup = logs.LogGroup(
+            self,
+            "LogGroup",
+            log_group_name=self.log_group_name,
+            retention=log_retention,
+            encryption_key=self.encryption_key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.trail: cloudtrail.Trail = cloudtrail.Trail(
+            self,
+            "Trail",
+            trail_name=self.trail_name,
+            bucket=self.bucket,
+            encryption_key=self.encryption_key,
+            enable_file_validation=True,
+            is_multi_region_trail=multi_region,
+            include_global_service_events=True,
+            management_events=management_events,
+        )
+        self._deliver_to_log_group()
+        if buckets:
+            self.trail.add_s3_event_selector(
+                [cloudtrail.S3EventSelector(bucket=b) for b in buckets],
+                include_management_events=False,
+                read_write_type=data_events_read_write,
+            )
+
+        self.endpoint_changes_filter: logs.MetricFilter = logs.MetricFilter(
+            self,
+            "EndpointChangesFilter",
+            log_group=self.log_group,
+            filter_pattern=endpoint_changes_filter_pattern(roles),
+            metric_namespace=AUDIT_METRIC_NAMESPACE,
+            metric_name=f"UnexpectedEndpointChanges-{self.trail_name}",
+            metric_value="1",
+            default_value=0,
+        )
+        self.endpoint_changes_alarm: cloudwatch.Alarm = create_metric_filter_alarm(
+            self,
+            "EndpointChangesAlarm",
+            metric_filter=self.endpoint_changes_filter,
+            spec=MetricFilterAlarm(actions=actions, period=alarm_period),
+            prop="alarm",
+            default_description=(
+                "A SageMaker endpoint or endpoint configuration was created, updated or "
+                "deleted by a principal that is not a deployment role "
+                f"(trail {self.trail_name})."
+            ),
+        )
+        #: The role ARNs the alarm ignores.
+        self.deployment_role_arns: tuple[str, ...] = tuple(roles)
+
+    def _deployment_roles(self, given: Sequence[str] | None, allow_autoscaling: bool) -> list[str]:
+        stack = Stack.of(self)
+        if given is None:
+            roles = [
+                f"arn:{stack.partition}:iam::{stack.account}:role/"
+                f"cdk-hnb659fds-cfn-exec-role-{stack.account}-{stack.region}"
+            ]
+        else:
+            roles = list(given)
+            for i, arn in enumerate(roles):
+                _check_role_arn(self, f"deployment_role_arns[{i}]", arn)
+        if allow_autoscaling:
+            roles.append(f"arn:{stack.partition}:iam::{stack.account}:{_AUTOSCALING_ROLE}")
+        return roles
+
+    def _deliver_to_log_group(self) -> None:
+        """Have the trail deliver to the log group through a role with a managed policy.
+
+        ``Trail(send_to_cloud_watch_logs=True)`` would give its role an inline policy,
+        which the HIPAA and NIST packs refuse.
+        """
+        role = iam.Role(
+            self,
+            "LogsRole",
+            assumed_by=iam.ServicePrincipal("cloudtrail.amazonaws.com"),
+            description=f"Lets CloudTrail trail {self.trail_name} write to its log group",
+        )
+        policy = iam.ManagedPolicy(
+            self,
+            "LogsPolicy",
+            description=f"Writes of CloudTrail trail {self.trail_name} to its log group",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[self.log_group.log_group_arn],
+                )
+            ],
+        )
+        resource = self.trail.node.default_child
+        assert isinstance(resource, cloudtrail.CfnTrail)
+        resource.cloud_watch_logs_log_group_arn = self.log_group.log_group_arn
+        resource.cloud_watch_logs_role_arn = role.role_arn
+        # CreateTrail checks that the role can write, so the policy must be attached first.
+        resource.node.add_dependency(policy)
+
+    def _log_access_to(self, target: s3.Bucket, prefix: str) -> None:
+        """Send the trail bucket's server access logs to ``target`` under ``prefix``.
+
+        Set on the CloudFormation resource, with a bucket policy for the S3 logging
+        service, instead of through ``server_access_logs_bucket``: without the app-level
+        feature flag ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` that prop falls
+        back to the ``LogDeliveryWrite`` ACL, which buckets with ACLs disabled refuse.
+        """
+        resource = self.bucket.node.default_child
+        assert isinstance(resource, s3.CfnBucket)
+        resource.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+            destination_bucket_name=target.bucket_name, log_file_prefix=prefix
+        )
+        target.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowS3ServerAccessLogsOfTrailBucket",
+                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+                actions=["s3:PutObject"],
+                resources=[target.arn_for_objects(f"{prefix}*")],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": self.bucket.bucket_arn},
+                    "StringEquals": {"aws:SourceAccount": Stack.of(self).account},
+                },
+            )
+        )
+
+    def _acknowledge_access_logs_bucket(self) -> None:
+        bucket = self.access_logs_bucket
+        acknowledge(
+            bucket,
+            "AwsSolutions-S1",
+            "This bucket receives the trail bucket's server access logs; logging it to "
+            "itself would loop, and S3 records no access logs for a log target this way.",
+        )
+        for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+            acknowledge(
+                bucket,
+                f"{pack}-S3BucketLoggingEnabled",
+                "This bucket is the server access log target; logging it to itself would loop.",
+            )
+            acknowledge(
+                bucket,
+                f"{pack}-S3DefaultEncryptionKMS",
+                "S3 server access logging delivers only to buckets with SSE-S3 default "
+                "encryption; SSE-KMS target buckets are not supported.",
+            )
+            acknowledge(bucket, f"{pack}-S3BucketReplicationEnabled", _NO_REPLICATION_REASON)
+
+
+_ACCESS_LOGS_PREFIX = "trail-bucket/"
+_NO_REPLICATION_REASON = (
+    "Audit logs stay in the account's home region (data residency); the bucket is versioned "
+    "and retained, and log file validation detects tampering. Cross-region replication is "
+    "an organisation-level choice (e.g. an organization trail to a log archive account)."
+)
+
+
+def endpoint_changes_filter_pattern(deployment_role_arns: Sequence[str]) -> logs.IFilterPattern:
+    """The CloudWatch Logs JSON filter pattern for endpoint changes by other principals.
+
+    It matches CloudTrail records with ``eventSource`` ``sagemaker.amazonaws.com``, an
+    ``eventName`` in :data:`ENDPOINT_CHANGE_EVENTS`, and a session issuer that is absent or
+    differs from every ARN in ``deployment_role_arns`` (none given: every change matches).
+    """
+    source = logs.FilterPattern.string_value("$.eventSource", "=", "sagemaker.amazonaws.com")
+    names = logs.FilterPattern.any(
+        *(logs.FilterPattern.string_value("$.eventName", "=", n) for n in ENDPOINT_CHANGE_EVENTS)
+    )
+    if not deployment_role_arns:
+        return logs.FilterPattern.all(source, names)
+    others = logs.FilterPattern.all(
+        *(
+            logs.FilterPattern.string_value(SESSION_ISSUER_ARN, "!=", a)
+            for a in deployment_role_arns
+        )
+    )
+    who = logs.FilterPattern.any(logs.FilterPattern.not_exists(SESSION_ISSUER_ARN), others)
+    return logs.FilterPattern.all(source, names, who)
+
+
+def _allow_cloudtrail_to_use_key(
+    scope: Construct, key: kms.IKey, trail_arn: str, stack: Stack
+) -> None:
+    """Let this one trail encrypt its log files with ``key`` (and describe the key)."""
+    trail_context = stack.format_arn(
+        service="cloudtrail", region="*", resource="trail", resource_name="*"
+    )
+    principal = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+    added = key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudTrailToEncryptLogs",
+            principals=[principal],
+            actions=["kms:GenerateDataKey*"],
+            resources=["*"],
+            conditions={
+                "StringEquals": {"aws:SourceArn": trail_arn},
+                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trail_context},
+            },
+        )
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudTrailToDescribeKey",
+            principals=[principal],
+            actions=["kms:DescribeKey"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:SourceArn": trail_arn}},
+        )
+    )
+    if not added.statement_added:
+        Annotations.of(scope).add_warning_v2(
+            "constructs_lib:importedTrailKey",
+            "encryption_key is imported, so its key policy cannot be extended here: it must "
+            "allow cloudtrail.amazonaws.com kms:GenerateDataKey* and kms:DescribeKey for this "
+            "trail, and CloudWatch Logs the use of it for the trail's log group.",
+        )
+
+
+def _check_trail_name(scope: Construct, name: str) -> None:
+    if is_token(name):
+        return
+    require(
+        bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]", name))
+        and not re.search(r"[._-]{2}", name),
+        scope,
+        "trail_name",
+        name,
+        "is not a valid CloudTrail trail name",
+        "use 3-128 letters, digits, '.', '_' or '-', starting and ending with a letter or "
+        "digit, without two separators in a row",
+    )
+
+
+def _check_role_arn(scope: Construct, prop: str, arn: object) -> None:
+    require(isinstance(arn, str), scope, prop, arn, "is not a string", "pass an IAM role ARN")
+    assert isinstance(arn, str)
+    if Token.is_unresolved(arn):
+        return
+    require(
+        bool(_ROLE_ARN.match(arn)) and '"' not in arn,
+        scope,
+        prop,
+        arn,
+        "is not an IAM role ARN",
+        "use arn:<partition>:iam::<account>:role/<name> (the role, not an assumed-role "
+        "session ARN)",
+    )

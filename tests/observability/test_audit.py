@@ -1,0 +1,553 @@
+"""Tests for AuditTrail: the trail, its buckets, key and log group, and the change alarm.
+
+The CloudTrail records in ``events/cloudtrail-*.json`` follow the ``CreateEndpoint`` log
+entry of the SageMaker developer guide, "Log Amazon SageMaker API Calls with AWS
+CloudTrail" (https://docs.aws.amazon.com/sagemaker/latest/dg/logging-using-cloudtrail.html),
+with the ``AssumedRole`` identity (``sessionContext.sessionIssuer``) of the CloudTrail user
+guide, "CloudTrail userIdentity element".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_cloudtrail as cloudtrail
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib.compliance import unacknowledged_findings
+from constructs_lib.core import InvalidPropsError
+from constructs_lib.observability import AlarmActions, AuditTrail, NotificationTopic
+
+EVENTS = Path(__file__).parent / "events"
+QUIET = AlarmActions.none(reason="Reviewed weekly from the dashboard.")
+#: How the pseudo parameters resolve when a pattern is evaluated against sample records.
+PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": "123456789012", "AWS::Region": "us-east-1"}
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, Any]:
+    """An environment-agnostic stack with a trail that notifies a topic."""
+    app = App()
+    stack = Stack(app, "Observability")
+    topic = NotificationTopic(stack, "Alerts")
+    artifacts = s3.Bucket.from_bucket_name(stack, "Artifacts", "churn-model-artifacts")
+    trail = AuditTrail(stack, "Audit", actions=topic.actions, data_event_buckets=[artifacts])
+    return {
+        "app": app,
+        "stack": stack,
+        "template": Template.from_stack(stack),
+        "trail": trail,
+        "topic": topic,
+    }
+
+
+def _resources(built: dict[str, Any], type_: str) -> dict[str, Any]:
+    return built["template"].find_resources(type_)
+
+
+# -- the trail ---------------------------------------------------------------------------------
+
+
+def test_trail_logs_validates_encrypts_and_delivers_to_cloudwatch(
+    built: dict[str, Any], cfn: Any
+) -> None:
+    trail: AuditTrail = built["trail"]
+    (resource,) = _resources(built, "AWS::CloudTrail::Trail").values()
+    props = resource["Properties"]
+    assert props["IsLogging"] is True
+    assert props["EnableLogFileValidation"] is True
+    assert props["IsMultiRegionTrail"] is False
+    assert props["IncludeGlobalServiceEvents"] is True
+    assert props["KMSKeyId"] == {"Fn::GetAtt": [cfn.logical_id(trail.encryption_key), "Arn"]}
+    assert props["CloudWatchLogsLogGroupArn"] == {
+        "Fn::GetAtt": [cfn.logical_id(trail.log_group), "Arn"]
+    }
+    assert props["CloudWatchLogsRoleArn"]["Fn::GetAtt"][0] == cfn.logical_id(
+        trail.node.find_child("LogsRole")
+    )
+    assert props["S3BucketName"] == {"Ref": cfn.logical_id(trail.bucket)}
+    assert props["TrailName"] == trail.trail_name
+    # CreateTrail checks the bucket policy and the role's policy: both exist first.
+    policy_id = cfn.logical_id(trail.node.find_child("LogsPolicy"))
+    assert policy_id in resource["DependsOn"]
+
+
+def test_trail_records_management_and_artifact_data_events(built: dict[str, Any]) -> None:
+    (resource,) = _resources(built, "AWS::CloudTrail::Trail").values()
+    selectors = resource["Properties"]["EventSelectors"]
+    assert selectors[0] == {"IncludeManagementEvents": True, "ReadWriteType": "All"}
+    assert selectors[1]["IncludeManagementEvents"] is False
+    assert selectors[1]["ReadWriteType"] == "All"
+    (data,) = selectors[1]["DataResources"]
+    assert data["Type"] == "AWS::S3::Object"
+    assert _render(data["Values"][0]) == "arn:aws:s3:::churn-model-artifacts/"
+
+
+def test_cloudtrail_role_has_a_managed_policy_scoped_to_the_log_group(
+    built: dict[str, Any], cfn: Any
+) -> None:
+    trail: AuditTrail = built["trail"]
+    role_id = cfn.logical_id(trail.node.find_child("LogsRole"))
+    built["template"].has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "Roles": [{"Ref": role_id}],
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Effect": "Allow",
+                        "Resource": {"Fn::GetAtt": [cfn.logical_id(trail.log_group), "Arn"]},
+                    }
+                ]
+            },
+        },
+    )
+    inline = [
+        p
+        for p in _resources(built, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
+    assert inline == []
+
+
+def test_trail_log_group_is_encrypted_retained_and_kept_a_year(
+    built: dict[str, Any], cfn: Any
+) -> None:
+    trail: AuditTrail = built["trail"]
+    built["template"].has_resource(
+        "AWS::Logs::LogGroup",
+        {
+            "Properties": {
+                "LogGroupName": trail.log_group_name,
+                "RetentionInDays": 365,
+                "KmsKeyId": {"Fn::GetAtt": [cfn.logical_id(trail.encryption_key), "Arn"]},
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+    assert trail.log_group_name.startswith("/mlops/audit/")
+
+
+def test_key_rotates_and_names_this_trail_and_log_group(built: dict[str, Any], cfn: Any) -> None:
+    trail: AuditTrail = built["trail"]
+    key = built["template"].to_json()["Resources"][cfn.logical_id(trail.encryption_key)]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    encrypt = statements["AllowCloudTrailToEncryptLogs"]
+    assert encrypt["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    source_arn = _render(encrypt["Condition"]["StringEquals"]["aws:SourceArn"])
+    assert source_arn == f"arn:aws:cloudtrail:us-east-1:123456789012:trail/{trail.trail_name}"
+    context = _render(
+        encrypt["Condition"]["StringLike"]["kms:EncryptionContext:aws:cloudtrail:arn"]
+    )
+    assert context == "arn:aws:cloudtrail:*:123456789012:trail/*"
+    logs_context = statements["AllowCloudWatchLogsForOneLogGroup"]["Condition"]["ArnEquals"]
+    assert _render(logs_context["kms:EncryptionContext:aws:logs:arn"]).endswith(
+        f":log-group:{trail.log_group_name}"
+    )
+
+
+# -- the buckets ----------------------------------------------------------------------------------
+
+
+def _tls_only(policy: dict[str, Any]) -> bool:
+    return any(
+        s["Effect"] == "Deny"
+        and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        and s["Principal"] == {"AWS": "*"}
+        for s in policy["PolicyDocument"]["Statement"]
+    )
+
+
+def _bucket_policy(built: dict[str, Any], bucket_id: str) -> dict[str, Any]:
+    (policy,) = [
+        p["Properties"]
+        for p in _resources(built, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    return policy
+
+
+BLOCK_ALL = {
+    "BlockPublicAcls": True,
+    "BlockPublicPolicy": True,
+    "IgnorePublicAcls": True,
+    "RestrictPublicBuckets": True,
+}
+
+
+def test_trail_bucket_is_kms_encrypted_versioned_private_tls_only_and_logged(
+    built: dict[str, Any], cfn: Any
+) -> None:
+    trail: AuditTrail = built["trail"]
+    bucket_id = cfn.logical_id(trail.bucket)
+    bucket = built["template"].to_json()["Resources"][bucket_id]
+    props = bucket["Properties"]
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {"Fn::GetAtt": [cfn.logical_id(trail.encryption_key), "Arn"]},
+    }
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == BLOCK_ALL
+    assert props["LoggingConfiguration"] == {
+        "DestinationBucketName": {"Ref": cfn.logical_id(trail.access_logs_bucket)},
+        "LogFilePrefix": "trail-bucket/",
+    }
+    assert bucket["DeletionPolicy"] == "Retain"
+    assert _tls_only(_bucket_policy(built, bucket_id))
+
+
+def test_access_logs_bucket_is_s3_encrypted_versioned_private_and_tls_only(
+    built: dict[str, Any], cfn: Any
+) -> None:
+    trail: AuditTrail = built["trail"]
+    bucket_id = cfn.logical_id(trail.access_logs_bucket)
+    bucket = built["template"].to_json()["Resources"][bucket_id]
+    props = bucket["Properties"]
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == BLOCK_ALL
+    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert bucket["DeletionPolicy"] == "Retain"
+    policy = _bucket_policy(built, bucket_id)
+    assert _tls_only(policy)
+    (delivery,) = [
+        s
+        for s in policy["PolicyDocument"]["Statement"]
+        if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
+    ]
+    assert delivery["Action"] == "s3:PutObject"
+    assert delivery["Condition"]["ArnLike"] == {
+        "aws:SourceArn": {"Fn::GetAtt": [cfn.logical_id(trail.bucket), "Arn"]}
+    }
+
+
+# -- the endpoint-change filter and alarm ------------------------------------------------------
+
+
+def _render(value: Any) -> str:
+    """Resolve a template string (Fn::Join of literals and pseudo-parameter Refs)."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return PSEUDO[value["Ref"]]
+    separator, parts = value["Fn::Join"]
+    return separator.join(_render(p) for p in parts)
+
+
+@pytest.fixture(scope="module")
+def audit_pattern(built: dict[str, Any], cfn: Any) -> str:
+    filter_id = cfn.logical_id(built["trail"].endpoint_changes_filter)
+    resource = built["template"].to_json()["Resources"][filter_id]
+    return _render(resource["Properties"]["FilterPattern"])
+
+
+def test_filter_pattern_text(audit_pattern: str) -> None:
+    issuer = "$.userIdentity.sessionContext.sessionIssuer.arn"
+    names = " || ".join(
+        f'($.eventName = "{n}")'
+        for n in (
+            "CreateEndpoint",
+            "UpdateEndpoint",
+            "DeleteEndpoint",
+            "UpdateEndpointWeightsAndCapacities",
+            "CreateEndpointConfig",
+            "DeleteEndpointConfig",
+        )
+    )
+    cfn_exec = "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1"
+    autoscaling = (
+        "arn:aws:iam::123456789012:role/aws-service-role/"
+        "sagemaker.application-autoscaling.amazonaws.com/"
+        "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+    )
+    assert audit_pattern == (
+        '{ ($.eventSource = "sagemaker.amazonaws.com") && '
+        f"({names}) && "
+        f"(({issuer} NOT EXISTS) || "
+        f'(({issuer} != "{cfn_exec}") && ({issuer} != "{autoscaling}"))) }}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("record", "matches"),
+    [
+        ("cloudtrail-create-endpoint-iam-user.json", True),
+        ("cloudtrail-delete-endpoint-admin-role.json", True),
+        ("cloudtrail-update-endpoint-cfn-exec-role.json", False),
+        ("cloudtrail-update-weights-autoscaling-role.json", False),
+        ("cloudtrail-describe-endpoint-admin-role.json", False),
+        ("cloudtrail-create-model-iam-user.json", False),
+    ],
+)
+def test_filter_pattern_on_cloudtrail_records(
+    audit_pattern: str, record: str, matches: bool
+) -> None:
+    event = json.loads((EVENTS / record).read_text())
+    assert json_filter_matches(audit_pattern, event) is matches
+
+
+def test_endpoint_change_alarm(built: dict[str, Any], cfn: Any) -> None:
+    trail: AuditTrail = built["trail"]
+    topic = {"Ref": cfn.logical_id(built["topic"].topic)}
+    built["template"].has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            **cfn.metric_filter_alarm_defaults,
+            "Namespace": "MLOps/Audit",
+            "MetricName": f"UnexpectedEndpointChanges-{trail.trail_name}",
+            "AlarmActions": [topic],
+            "OKActions": [topic],
+        },
+    )
+    built["template"].has_resource_properties(
+        "AWS::Logs::MetricFilter",
+        {
+            "LogGroupName": {"Ref": cfn.logical_id(trail.log_group)},
+            "MetricTransformations": [
+                Match.object_like({"MetricNamespace": "MLOps/Audit", "MetricValue": "1"})
+            ],
+        },
+    )
+
+
+def test_custom_roles_multi_region_and_no_data_events() -> None:
+    stack = Stack(App(), "Custom")
+    trail = AuditTrail(
+        stack,
+        "Audit",
+        actions=QUIET,
+        deployment_role_arns=["arn:aws:iam::123456789012:role/deployer-*"],
+        allow_autoscaling_role=False,
+        multi_region=True,
+        management_events=cloudtrail.ReadWriteType.WRITE_ONLY,
+        log_retention=logs.RetentionDays.TWO_YEARS,
+    )
+    template = Template.from_stack(stack)
+    (resource,) = template.find_resources("AWS::CloudTrail::Trail").values()
+    assert resource["Properties"]["IsMultiRegionTrail"] is True
+    assert resource["Properties"]["EventSelectors"] == [
+        {"IncludeManagementEvents": True, "ReadWriteType": "WriteOnly"}
+    ]
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 731})
+    assert trail.deployment_role_arns == ("arn:aws:iam::123456789012:role/deployer-*",)
+    (metric_filter,) = template.find_resources("AWS::Logs::MetricFilter").values()
+    pattern = _render(metric_filter["Properties"]["FilterPattern"])
+    assert '!= "arn:aws:iam::123456789012:role/deployer-*")' in pattern
+    assert "cfn-exec-role" not in pattern and "autoscaling" not in pattern
+    (alarm,) = template.find_resources("AWS::CloudWatch::Alarm").values()
+    assert "AlarmActions" not in alarm["Properties"]
+    assert "OKActions" not in alarm["Properties"]
+    # The wildcard lets every deployer-* role through, and nobody else.
+    record = json.loads((EVENTS / "cloudtrail-delete-endpoint-admin-role.json").read_text())
+    assert json_filter_matches(pattern, record)
+    issuer = record["userIdentity"]["sessionContext"]["sessionIssuer"]
+    issuer["arn"] = "arn:aws:iam::123456789012:role/deployer-prod"
+    assert not json_filter_matches(pattern, record)
+
+
+def test_empty_role_list_alarms_on_every_change() -> None:
+    stack = Stack(App(), "Everyone")
+    AuditTrail(stack, "Audit", actions=QUIET, deployment_role_arns=[], allow_autoscaling_role=False)
+    (metric_filter,) = Template.from_stack(stack).find_resources("AWS::Logs::MetricFilter").values()
+    pattern = _render(metric_filter["Properties"]["FilterPattern"])
+    assert "sessionIssuer" not in pattern
+    record = json.loads((EVENTS / "cloudtrail-update-endpoint-cfn-exec-role.json").read_text())
+    assert json_filter_matches(pattern, record)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"deployment_role_arns": ["arn:aws:sts::123456789012:assumed-role/Admin/jane"]},
+            r"Bad/Audit: deployment_role_arns\[0\]='arn:aws:sts::.*' is not an IAM role ARN",
+        ),
+        ({"management_events": cloudtrail.ReadWriteType.NONE}, r"management_events='NONE'"),
+        ({"management_events": cloudtrail.ReadWriteType.READ_ONLY}, r"events='READ_ONLY' would"),
+        ({"actions": []}, r"Bad/Audit: actions=\[\] is not AlarmActions"),
+        ({"trail_name": "-bad"}, r"trail_name='-bad' is not a valid CloudTrail trail name"),
+        ({"log_retention": 365}, r"log_retention=365 .*RetentionDays\.ONE_YEAR"),
+    ],
+)
+def test_bad_props_are_refused(kwargs: dict[str, Any], message: str) -> None:
+    stack = Stack(App(), "Bad")
+    props: dict[str, Any] = {"actions": QUIET, **kwargs}
+    with pytest.raises(InvalidPropsError, match=message):
+        AuditTrail(stack, "Audit", **props)
+
+
+# -- compliance --------------------------------------------------------------------------------
+
+
+def test_trail_has_no_unacknowledged_findings(built: dict[str, Any]) -> None:
+    findings = unacknowledged_findings(built["app"])
+    assert [str(f) for f in findings] == []
+
+
+# -- a faithful evaluator for the CloudWatch Logs JSON filter syntax used above ----------------
+#
+# Grammar and semantics from the CloudWatch Logs "Filter and pattern syntax" page: a pattern
+# is ``{ expression }``; conditions are ``SELECTOR = value``, ``SELECTOR != value``,
+# ``SELECTOR NOT EXISTS``, ``SELECTOR IS NULL``; ``&&`` binds tighter than ``||``; parentheses
+# group; string values may be quoted and may use ``*`` as a wildcard; a selector that points
+# to an object or array, or to nothing, makes ``=`` and ``!=`` false.
+
+_TOKEN = re.compile(
+    r'\s*(?:(?P<q>"(?:[^"\\]|\\.)*")|(?P<op>&&|\|\||!=|=|\(|\))|(?P<kw>NOT EXISTS|IS NULL)'
+    r"|(?P<sel>\$[\w.\[\]-]*)|(?P<word>[^\s()&|=!\"]+))"
+)
+_MISSING = object()
+
+
+def _tokens(body: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    body = body.strip()
+    while pos < len(body):
+        m = _TOKEN.match(body, pos)
+        assert m and m.end() > pos, f"cannot parse {body[pos:]!r}"
+        kind = m.lastgroup
+        assert kind is not None
+        out.append((kind, m.group(kind)))
+        pos = m.end()
+    return out
+
+
+def _select(event: Any, selector: str) -> Any:
+    node = event
+    for name, index in re.findall(r"\.([\w-]+)|\[(\d+)\]", selector[1:]):
+        if name:
+            if not isinstance(node, dict) or name not in node:
+                return _MISSING
+            node = node[name]
+        else:
+            if not isinstance(node, list) or int(index) >= len(node):
+                return _MISSING
+            node = node[int(index)]
+    return node
+
+
+def _equals(value: Any, expected: str) -> bool:
+    if value is _MISSING or isinstance(value, dict | list) or value is None:
+        return False
+    text = json.dumps(value) if isinstance(value, bool) else str(value)
+    regex = ".*".join(re.escape(part) for part in expected.split("*"))
+    return re.fullmatch(regex, text) is not None
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]], event: Any):
+        self.tokens, self.event, self.i = tokens, event, 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def expression(self) -> bool:
+        result = self.conjunction()
+        while self.peek() == ("op", "||"):
+            self.take()
+            right = self.conjunction()
+            result = result or right
+        return result
+
+    def conjunction(self) -> bool:
+        result = self.condition()
+        while self.peek() == ("op", "&&"):
+            self.take()
+            right = self.condition()
+            result = result and right
+        return result
+
+    def condition(self) -> bool:
+        kind, text = self.take()
+        if (kind, text) == ("op", "("):
+            result = self.expression()
+            assert self.take() == ("op", ")")
+            return result
+        assert kind == "sel", f"expected a selector, got {text!r}"
+        value = _select(self.event, text)
+        kind, op = self.take()
+        if kind == "kw":
+            return value is _MISSING if op == "NOT EXISTS" else value is None
+        assert op in ("=", "!="), op
+        kind, raw = self.take()
+        expected = json.loads(raw) if kind == "q" else raw
+        if value is _MISSING or isinstance(value, dict | list):
+            return False
+        return _equals(value, expected) is (op == "=")
+
+
+def json_filter_matches(pattern: str, event: Any) -> bool:
+    """Whether the CloudWatch Logs JSON filter ``pattern`` matches the JSON log ``event``."""
+    body = pattern.strip()
+    assert body.startswith("{") and body.endswith("}"), pattern
+    parser = _Parser(_tokens(body[1:-1]), event)
+    result = parser.expression()
+    assert parser.peek() is None, f"trailing tokens in {pattern!r}"
+    return result
+
+
+# The examples of the CloudWatch Logs filter syntax page, with the results it states.
+_DOC_EVENT = {
+    "eventType": "UpdateTrail",
+    "sourceIPAddress": "111.111.111.111",
+    "arrayKey": ["value", "another value"],
+    "objectList": [{"name": "a", "id": 1}, {"name": "b", "id": 2}],
+    "SomeObject": None,
+    "ThisFlag": True,
+    "user": {"id": 1, "email": "John.Stiles@example.com"},
+    "users": [
+        {"id": 2, "email": "John.Doe@example.com"},
+        {"id": 3, "email": "Jane.Doe@example.com"},
+    ],
+    "actions": ["GET", "PUT", "DELETE"],
+}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matches"),
+    [
+        ('{ $.eventType = "UpdateTrail" }', True),
+        ("{ $.sourceIPAddress != 123.123.* }", True),
+        ("{ $.sourceIPAddress != 111.111.* }", False),
+        ('{ $.arrayKey[0] = "value" }', True),
+        ("{ $.objectList[1].id = 2 }", True),
+        ("{ $.SomeObject IS NULL }", True),
+        ("{ $.SomeOtherObject NOT EXISTS }", True),
+        ("{ $.eventType NOT EXISTS }", False),
+        ('{ ($.user.id = 1) && ($.users[0].email = "John.Doe@example.com") }', True),
+        ('{ ($.user.id = 2 && $.users[0].email = "nonmatch") || $.actions[2] = "GET" }', False),
+        (
+            '{ $.user.email = "John.Stiles@example.com" || $.users[0].id = nonmatch '
+            "&& $.actions[2] = nomatch }",
+            True,
+        ),
+        (
+            '{ ($.user.email = "John.Stiles@example.com" || $.users[0].id = nonmatch) '
+            "&& $.actions[2] = nomatch }",
+            False,
+        ),
+        ("{ $.users = 1 }", False),
+        ("{ $.users != 1 }", False),
+        ('{ $.eventType = "*Trail" }', True),
+    ],
+)
+def test_json_filter_evaluator_follows_the_documented_examples(pattern: str, matches: bool) -> None:
+    assert json_filter_matches(pattern, _DOC_EVENT) is matches

@@ -1,0 +1,316 @@
+"""Tests for EndpointEventRules: rule patterns against real-shaped SageMaker events.
+
+The sample events in ``events/`` follow the examples of the SageMaker developer guide,
+"Events that Amazon SageMaker AI sends to Amazon EventBridge"
+(https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html):
+``endpoint-state-change-*.json`` the "Endpoint state change" example (IN_SERVICE) with the
+status and endpoint name changed; ``endpoint-deployment-state-change-*.json`` the "Endpoint
+deployment state change" blue/green canary example (UPDATING; its ``Timestamp`` placeholder
+and trailing commas made valid JSON). The ROLLING_BACK and UPDATE_ROLLBACK_FAILED statuses
+spell the API's RollingBack and UpdateRollbackFailed the way the guide spells InService.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Template
+from moto import mock_aws
+
+from constructs_lib.compliance import unacknowledged_findings
+from constructs_lib.core import InvalidPropsError
+from constructs_lib.observability import EndpointEventRules
+
+EVENTS = Path(__file__).parent / "events"
+
+
+def _event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+@pytest.fixture(scope="module")
+def built(cfn: Any) -> dict[str, Any]:
+    app = App()
+    stack = Stack(app, "Events")
+    topic = sns.Topic(
+        stack,
+        "Alerts",
+        master_key=kms.Key(stack, "AlertsKey", enable_key_rotation=True),
+        enforce_ssl=True,
+    )
+    named = EndpointEventRules(stack, "ChurnEvents", topic=topic, endpoint_names=["churn-ep"])
+    every = EndpointEventRules(
+        stack, "AllEvents", topic=topic, max_event_age=Duration.hours(2), retry_attempts=10
+    )
+    template = Template.from_stack(stack)
+    resources = template.to_json()["Resources"]
+
+    def rule(construct: Any) -> dict[str, Any]:
+        return resources[cfn.logical_id(construct)]
+
+    return {
+        "app": app,
+        "stack": stack,
+        "template": template,
+        "resources": resources,
+        "topic": topic,
+        "named": named,
+        "every": every,
+        "patterns": {
+            "failed": rule(named.failed_rule)["Properties"]["EventPattern"],
+            "rollback": rule(named.rollback_rule)["Properties"]["EventPattern"],
+            "failed-any": rule(every.failed_rule)["Properties"]["EventPattern"],
+            "rollback-any": rule(every.rollback_rule)["Properties"]["EventPattern"],
+        },
+        "rule": rule,
+    }
+
+
+# -- rules, targets, dead-letter queue ---------------------------------------------------------
+
+
+def test_rule_event_patterns(built: dict[str, Any]) -> None:
+    patterns = built["patterns"]
+    assert patterns["failed"] == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Endpoint State Change"],
+        "detail": {"EndpointStatus": ["FAILED"], "EndpointName": ["churn-ep"]},
+    }
+    assert patterns["rollback"] == {
+        "source": ["aws.sagemaker"],
+        "detail-type": [
+            "SageMaker Endpoint State Change",
+            "SageMaker Endpoint Deployment State Change",
+        ],
+        "detail": {
+            "EndpointStatus": ["ROLLING_BACK", "UPDATE_ROLLBACK_FAILED"],
+            "EndpointName": ["churn-ep"],
+        },
+    }
+    assert "EndpointName" not in patterns["failed-any"]["detail"]
+    assert "EndpointName" not in patterns["rollback-any"]["detail"]
+
+
+def test_targets_have_dead_letter_queue_and_retry_policy(built: dict[str, Any], cfn: Any) -> None:
+    topic_id = cfn.logical_id(built["topic"])
+    for construct, policy in (
+        (built["named"], {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}),
+        (built["every"], {"MaximumEventAgeInSeconds": 7200, "MaximumRetryAttempts": 10}),
+    ):
+        queue_id = cfn.logical_id(construct.dead_letter_queue)
+        assert len(construct.rules) == 2
+        for rule in construct.rules:
+            (target,) = built["rule"](rule)["Properties"]["Targets"]
+            assert target["Arn"] == {"Ref": topic_id}
+            assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+            assert target["RetryPolicy"] == policy
+            assert built["rule"](rule)["Properties"]["State"] == "ENABLED"
+
+
+def test_dead_letter_queue_is_kms_encrypted_tls_only_and_kept_14_days(
+    built: dict[str, Any], cfn: Any
+) -> None:
+    rules: EndpointEventRules = built["named"]
+    queue_id = cfn.logical_id(rules.dead_letter_queue)
+    key_id = cfn.logical_id(rules.encryption_key)
+    queue = built["resources"][queue_id]["Properties"]
+    assert queue["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    (policy,) = [
+        r["Properties"]
+        for r in built["template"].find_resources("AWS::SQS::QueuePolicy").values()
+        if r["Properties"]["Queues"] == [{"Ref": queue_id}]
+    ]
+    statements = policy["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in statements
+    )
+    senders = [s for s in statements if s.get("Principal") == {"Service": "events.amazonaws.com"}]
+    rule_ids = {cfn.logical_id(r) for r in rules.rules}
+    assert {
+        s["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::GetAtt"][0] for s in senders
+    } == rule_ids
+
+
+def test_queue_key_rotates_and_lets_eventbridge_rules_use_it(
+    built: dict[str, Any], cfn: Any
+) -> None:
+    key_id = cfn.logical_id(built["named"].encryption_key)
+    key = built["resources"][key_id]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    (statement,) = [
+        s for s in key["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowEventBridgeRulesToUseKey"
+    ]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert statement["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": {"Ref": "AWS::AccountId"}
+    }
+    assert "ArnLike" in statement["Condition"]
+
+
+def test_rules_have_no_unacknowledged_findings(built: dict[str, Any]) -> None:
+    assert [str(f) for f in unacknowledged_findings(built["app"])] == []
+
+
+# -- patterns against sample events ------------------------------------------------------------
+
+CASES = [
+    ("failed", "endpoint-state-change-failed.json", True),
+    ("failed", "endpoint-state-change-in-service.json", False),
+    ("failed", "endpoint-state-change-failed-other-endpoint.json", False),
+    ("failed", "endpoint-state-change-rolling-back.json", False),
+    ("failed", "model-state-change-failed-lookalike.json", False),
+    ("failed", "custom-source-failed-lookalike.json", False),
+    ("failed-any", "endpoint-state-change-failed-other-endpoint.json", True),
+    ("rollback", "endpoint-state-change-rolling-back.json", True),
+    ("rollback", "endpoint-deployment-state-change-update-rollback-failed.json", True),
+    ("rollback", "endpoint-deployment-state-change-updating.json", False),
+    ("rollback", "endpoint-state-change-failed.json", False),
+    ("rollback", "endpoint-state-change-in-service.json", False),
+    ("rollback-any", "endpoint-deployment-state-change-update-rollback-failed.json", True),
+]
+
+
+@pytest.mark.parametrize(("rule", "event", "matches"), CASES)
+def test_rule_patterns_on_sample_events(
+    built: dict[str, Any], rule: str, event: str, matches: bool
+) -> None:
+    assert pattern_matches(built["patterns"][rule], _event(event)) is matches
+
+
+def test_moto_routes_the_same_events_to_a_queue(built: dict[str, Any]) -> None:
+    """Cross-check with moto's own pattern matching: put_events -> rule -> SQS target.
+
+    moto 5.2's ``test_event_pattern`` returns no ``Result`` (it is a stub), so the matcher
+    below is the primary check; when moto does answer, it must agree.
+    """
+    with mock_aws():
+        events = boto3.client("events", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        probe = events.test_event_pattern(
+            EventPattern=json.dumps(built["patterns"]["failed"]),
+            Event=json.dumps(_event("endpoint-state-change-failed.json")),
+        )
+        if "Result" in probe:
+            assert probe["Result"] is True
+        queues = {}
+        for rule, pattern in built["patterns"].items():
+            url = sqs.create_queue(QueueName=f"q-{rule}")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            events.put_rule(Name=f"r-{rule}", EventPattern=json.dumps(pattern))
+            events.put_targets(
+                Rule=f"r-{rule}", Targets=[{"Id": "q", "Arn": arn["Attributes"]["QueueArn"]}]
+            )
+            queues[rule] = url
+        for name in sorted({name for _, name, _ in CASES}):
+            event = _event(name)
+            result = events.put_events(
+                Entries=[
+                    {
+                        "Source": event["source"],
+                        "DetailType": event["detail-type"],
+                        "Detail": json.dumps(event["detail"]),
+                        "Resources": event["resources"],
+                    }
+                ]
+            )
+            assert result["FailedEntryCount"] == 0
+            delivered = {
+                rule
+                for rule, url in queues.items()
+                if sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages")
+            }
+            expected = {rule for rule, case, matches in CASES if case == name and matches}
+            checked = {rule for rule, case, _ in CASES if case == name}
+            assert delivered & checked == expected, name
+
+
+# -- validation --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"max_event_age": Duration.seconds(30)},
+            r"max_event_age=30 seconds is 30 s, out of range",
+        ),
+        (
+            {"max_event_age": Duration.hours(25)},
+            r"max_event_age=1 day 1 hour is 90000 s, out of range",
+        ),
+        ({"retry_attempts": 186}, r"retry_attempts=186 is out of range"),
+        ({"retry_attempts": 1.5}, r"retry_attempts=1.5 is not a whole number"),
+        ({"endpoint_names": []}, r"endpoint_names=\[\] is empty"),
+        ({"endpoint_names": "churn-ep"}, r"endpoint_names='churn-ep' is a single string"),
+        ({"endpoint_names": ["churn_ep"]}, r"endpoint_names\[0\]='churn_ep' is not a valid"),
+        ({"endpoint_names": ["a", "a"]}, r"endpoint_names='a' appears more than once"),
+    ],
+)
+def test_bad_props_are_refused(kwargs: dict[str, Any], message: str) -> None:
+    stack = Stack(App(), "Bad")
+    topic = sns.Topic(stack, "Topic")
+    with pytest.raises(InvalidPropsError, match=r"Bad/Rules: " + message):
+        EndpointEventRules(stack, "Rules", topic=topic, **kwargs)
+
+
+# -- a faithful matcher for the EventBridge pattern syntax the rules use -----------------------
+#
+# From the EventBridge user guide, "Event patterns": every field named in the pattern must be
+# in the event; a pattern leaf is a list of values and matches when the event's value equals
+# one of them (exact, case-sensitive, type-sensitive); when the event's value is an array, it
+# matches when any element does; nested objects match field by field. Content filters
+# (prefix, anything-but, numeric, exists, ...) are not used by the rules and are refused.
+
+
+def pattern_matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    """Whether the EventBridge ``pattern`` (exact-value subset) matches ``event``."""
+    for key, expected in pattern.items():
+        if key not in event:
+            return False
+        value = event[key]
+        if isinstance(expected, dict):
+            if not isinstance(value, dict) or not pattern_matches(expected, value):
+                return False
+            continue
+        assert isinstance(expected, list), f"pattern leaf {key!r} must be a list"
+        assert all(not isinstance(v, dict) for v in expected), "content filters are not supported"
+        candidates = value if isinstance(value, list) else [value]
+        if not any(_same(c, e) for c in candidates for e in expected):
+            return False
+    return True
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+@pytest.mark.parametrize(
+    ("pattern", "event", "matches"),
+    [
+        ({"source": ["aws.ec2"]}, {"source": "aws.ec2"}, True),
+        ({"source": ["aws.ec2"]}, {"source": "AWS.EC2"}, False),
+        ({"source": ["aws.ec2", "aws.s3"]}, {"source": "aws.s3"}, True),
+        ({"detail": {"state": ["running"]}}, {"detail": {"state": "running", "x": 1}}, True),
+        ({"detail": {"state": ["running"]}}, {"detail": {}}, False),
+        ({"detail": {"state": ["running"]}}, {"source": "aws.ec2"}, False),
+        ({"resources": ["arn:a"]}, {"resources": ["arn:b", "arn:a"]}, True),
+        ({"resources": ["arn:a"]}, {"resources": []}, False),
+        ({"detail": {"n": [1]}}, {"detail": {"n": "1"}}, False),
+        ({"detail": {"n": [1]}}, {"detail": {"n": 1}}, True),
+        ({"detail": {"a": {"b": ["c"]}}}, {"detail": {"a": "c"}}, False),
+    ],
+)
+def test_matcher_follows_eventbridge_semantics(
+    pattern: dict[str, Any], event: dict[str, Any], matches: bool
+) -> None:
+    assert pattern_matches(pattern, event) is matches
