@@ -37,7 +37,7 @@ synth: setup
 
 ## Run the whole test suite (unit, snapshot, compliance, cfn-lint, example app).
 test: setup
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n 2
 
 lint: setup
 	@$(VENV)/bin/ruff check .

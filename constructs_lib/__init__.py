@@ -1,8 +1,9 @@
 """AWS CDK constructs that take a trained model to production on Amazon SageMaker.
 
-The public API is re-exported here; each concern lives in its own sub-package:
-``serving`` (models, endpoints, deployment policies, autoscaling) and ``compliance``
-(cdk-nag rule packs applied to an app).
+The serving API is re-exported here; each concern lives in its own sub-package:
+``serving`` (models, endpoints, deployment policies, autoscaling), ``observability``
+(alarms, alarm actions, dashboards, logs, audit trail, endpoint events; import from
+``constructs_lib.observability``) and ``compliance`` (cdk-nag rule packs applied to an app).
 """
 
 from constructs_lib.core import InvalidPropsError

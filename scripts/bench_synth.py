@@ -37,6 +37,69 @@ def _time(args: list[str], outdir: str) -> float:
     return time.perf_counter() - start
 
 
+def _monitored_stack_resources(endpoints: int) -> int:
+    """Resources of a stack with a shared topic and ``endpoints`` fully monitored endpoints.
+
+    Each endpoint has two instance variants, its alarms (composite as rollback alarm), log
+    group with a model-error alarm, dashboard and event rules: what the reference app adds.
+    """
+    os.environ.setdefault("CDK_VALIDATION", "false")
+    from aws_cdk import App, Stack
+
+    from constructs_lib import (
+        ContainerImage,
+        DeploymentPolicy,
+        Endpoint,
+        Model,
+        ProductionVariant,
+    )
+    from constructs_lib.observability import (
+        EndpointAlarms,
+        EndpointDashboard,
+        EndpointEventRules,
+        EndpointLogGroup,
+        MonitoredVariant,
+        NotificationTopic,
+    )
+
+    app = App()
+    stack = Stack(app, "Bench")
+    topic = NotificationTopic(stack, "Topic")
+    for i in range(endpoints):
+        name = f"bench-{i}"
+        image = ContainerImage.from_image_uri("123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1")
+        variants = [
+            ProductionVariant(
+                name=v,
+                model=Model(stack, f"M{i}{v}", image=image),
+                instance_type="ml.m5.large",
+                initial_instance_count=2,
+            )
+            for v in ("a", "b")
+        ]
+        alarms = EndpointAlarms(
+            stack,
+            f"Alarms{i}",
+            actions=topic.actions,
+            endpoint_name=name,
+            variants=[MonitoredVariant.from_production_variant(v) for v in variants],
+        )
+        assert alarms.composite is not None
+        endpoint = Endpoint(
+            stack,
+            f"Endpoint{i}",
+            endpoint_name=name,
+            variants=variants,
+            deployment_policy=DeploymentPolicy.canary(rollback_alarms=[alarms.composite]),
+        )
+        logs = EndpointLogGroup(stack, f"Logs{i}", endpoint=endpoint)
+        logs.alarm_on_model_errors(actions=topic.actions)
+        EndpointDashboard(stack, f"Dashboard{i}", endpoint=endpoint, alarms=alarms.all_alarms)
+        EndpointEventRules(stack, f"Events{i}", topic=topic.topic, endpoint_names=[name])
+    template = app.synth().get_stack_by_name("Bench").template
+    return len(template["Resources"])
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         empty = [_time([sys.executable, "-c", EMPTY_APP], f"{tmp}/e{i}") for i in range(RUNS)]
@@ -53,6 +116,12 @@ def main() -> None:
             print(f"{template.name}: {len(resources)} resources, {size} bytes")
             for kind, n in sorted(counts.items()):
                 print(f"    {n:3d} {kind}")
+    one, two = _monitored_stack_resources(1), _monitored_stack_resources(2)
+    per_endpoint = two - one
+    base = one - per_endpoint
+    fit = (500 - base) // per_endpoint
+    print(f"monitored endpoint (2 instance variants): {per_endpoint} resources each")
+    print(f"    (shared per stack: {base}); endpoints per stack under 500 resources: {fit}")
 
 
 if __name__ == "__main__":

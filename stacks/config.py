@@ -126,13 +126,6 @@ class RollingSettings(_Strict):
     wait_minutes: Annotated[int, Field(ge=0, le=60)] = 5
 
 
-class RollbackAlarmSettings(_Strict):
-    """Alarms that roll a guarded deployment back while it bakes."""
-
-    error_rate_percent: Annotated[float, Field(gt=0, le=100)] = 5.0
-    p99_latency_ms: Annotated[float, Field(gt=0)] = 1000.0
-
-
 class DeploymentSettings(_Strict):
     """The endpoint's update policy: at most one of canary, linear or rolling."""
 
@@ -141,7 +134,11 @@ class DeploymentSettings(_Strict):
     rolling: RollingSettings | None = None
     termination_wait_minutes: Annotated[int, Field(ge=0, le=60)] = 0
     max_execution_minutes: Annotated[int, Field(ge=10, le=480)] | None = None
-    rollback_alarms: RollbackAlarmSettings | None = RollbackAlarmSettings()
+    rollback_on: Literal["composite", "critical", "none"] = Field(
+        default="composite",
+        description="Roll back on the endpoint's composite alarm, on its critical alarms "
+        "one by one, or not at all.",
+    )
 
     @model_validator(mode="after")
     def _one_policy(self) -> DeploymentSettings:
@@ -179,9 +176,122 @@ class EndpointSettings(_Strict):
 
 
 class NotificationSettings(_Strict):
-    """Who hears about alarms."""
+    """Who hears about alarms and endpoint events."""
 
     emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
+    https_endpoints: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = []
+
+
+#: Alarm kinds (the names EndpointAlarms gives them) and the unit of their threshold.
+ALARM_KINDS: dict[str, str] = {
+    "model-latency": "milliseconds",
+    "5xx-rate": "percent of invocations",
+    "4xx-rate": "percent of invocations",
+    "error-mix": "percent of errors that are 5XX",
+    "invocations": "invocations per period (alarm below)",
+    "cpu-utilization": "percent (normalized by vCPUs)",
+    "memory-utilization": "percent",
+    "disk-utilization": "percent",
+    "gpu-utilization": "percent (normalized by GPUs)",
+    "gpu-memory-utilization": "percent (normalized by GPUs)",
+    "model-setup-time": "milliseconds",
+    "serverless-concurrency": "percent",
+    "backlog-size": "queued requests",
+    "backlog-age": "seconds",
+    "backlog-without-capacity": "count",
+}
+AlarmKindName = Literal[
+    "model-latency",
+    "5xx-rate",
+    "4xx-rate",
+    "error-mix",
+    "invocations",
+    "cpu-utilization",
+    "memory-utilization",
+    "disk-utilization",
+    "gpu-utilization",
+    "gpu-memory-utilization",
+    "model-setup-time",
+    "serverless-concurrency",
+    "backlog-size",
+    "backlog-age",
+    "backlog-without-capacity",
+]
+
+
+class AlarmTuning(_Strict):
+    """Overrides for one alarm kind; unset fields keep the library's defaults."""
+
+    enabled: bool | None = None
+    threshold: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="In the kind's unit (see ALARM_KINDS)."
+    )
+    percentile: Annotated[float, Field(gt=0, lt=100)] | None = None
+    period_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
+    evaluation_periods: Annotated[int, Field(ge=1)] | None = None
+    datapoints_to_alarm: Annotated[int, Field(ge=1)] | None = None
+    treat_missing_data: Literal["breaching", "notBreaching", "ignore", "missing"] | None = None
+    evaluate_low_sample_count_percentile: bool | None = None
+
+    @model_validator(mode="after")
+    def _datapoints(self) -> AlarmTuning:
+        if (
+            self.datapoints_to_alarm is not None
+            and self.evaluation_periods is not None
+            and self.datapoints_to_alarm > self.evaluation_periods
+        ):
+            raise ValueError(
+                f"datapoints_to_alarm ({self.datapoints_to_alarm}) is greater than "
+                f"evaluation_periods ({self.evaluation_periods})"
+            )
+        return self
+
+
+class ObservabilitySettings(_Strict):
+    """Alarms, dashboard, logs, audit trail and endpoint event notifications."""
+
+    alarms: dict[AlarmKindName, AlarmTuning] = {}
+    critical: list[AlarmKindName] | None = Field(
+        default=None,
+        description="Kinds joined into the composite alarm. Default: the library's.",
+    )
+    dashboard: bool = True
+    log_retention_days: Literal[
+        1,
+        3,
+        5,
+        7,
+        14,
+        30,
+        60,
+        90,
+        120,
+        150,
+        180,
+        365,
+        400,
+        545,
+        731,
+        1096,
+        1827,
+        2192,
+        2557,
+        2922,
+        3288,
+        3653,
+    ] = 90
+    model_error_log_alarm: bool = True
+    audit_trail: bool = False
+    endpoint_event_rules: bool = True
+
+    @model_validator(mode="after")
+    def _percentile_only_for_latency(self) -> ObservabilitySettings:
+        for kind, tuning in self.alarms.items():
+            latency_only = ("percentile", "evaluate_low_sample_count_percentile")
+            used = [f for f in latency_only if getattr(tuning, f) is not None]
+            if used and kind != "model-latency":
+                raise ValueError(f"alarms.{kind}: {', '.join(used)} apply to model-latency only")
+        return self
 
 
 class EnvironmentConfig(_Strict):
@@ -192,6 +302,7 @@ class EnvironmentConfig(_Strict):
     production: bool = False
     endpoint: EndpointSettings
     notifications: NotificationSettings = NotificationSettings()
+    observability: ObservabilitySettings = ObservabilitySettings()
 
     @model_validator(mode="after")
     def _production_is_multi_az(self) -> EnvironmentConfig:

@@ -6,11 +6,6 @@ from pathlib import Path
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from constructs_lib import (
@@ -24,6 +19,7 @@ from constructs_lib import (
     ServerlessConfig,
 )
 from stacks.config import DeploymentSettings, EnvironmentConfig, VariantSettings
+from stacks.observability import add_endpoint_monitoring, plan_endpoint_alarms
 
 __all__ = ["ServingStack"]
 
@@ -37,7 +33,7 @@ MODEL_ENVIRONMENT = {
 
 
 class ServingStack(Stack):
-    """A SageMaker endpoint with its models, update policy, rollback alarms and autoscaling.
+    """A monitored SageMaker endpoint: models, update policy, autoscaling, alarms, logs, audit.
 
     :param project: the project name (prefixes the endpoint name).
     :param env_name: the environment name, e.g. ``prod``.
@@ -60,17 +56,23 @@ class ServingStack(Stack):
         # endpoint exists (the endpoint needs the alarms at creation).
         endpoint_name = settings.name or f"{project}-{env_name}"
 
-        self.topic = _alarm_topic(self, config.notifications.emails)
         variants = [self._variant(v) for v in settings.variants]
-        rollback_alarms = _rollback_alarms(
-            self, endpoint_name, settings.variants, settings.deployment, self.topic
+        plan = plan_endpoint_alarms(
+            self,
+            endpoint_name=endpoint_name,
+            variants=variants,
+            notifications=config.notifications,
+            settings=config.observability,
+            rollback_on=settings.deployment.rollback_on,
         )
+        self.alarms = plan.alarms
+        self.topic = plan.topic.topic
         self.endpoint = Endpoint(
             self,
             "Endpoint",
             endpoint_name=endpoint_name,
             variants=variants,
-            deployment_policy=_policy(settings.deployment, rollback_alarms),
+            deployment_policy=_policy(settings.deployment, plan.rollback_alarms),
             autoscaling_detached=settings.detach_autoscaling,
             require_multi_az=config.production,
         )
@@ -90,7 +92,14 @@ class ServingStack(Stack):
 
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
         CfnOutput(self, "VariantNames", value=",".join(self.endpoint.variant_names))
-        CfnOutput(self, "AlarmTopicArn", value=self.topic.topic_arn)
+        CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
+        add_endpoint_monitoring(
+            self,
+            endpoint=self.endpoint,
+            endpoint_name=endpoint_name,
+            plan=plan,
+            settings=config.observability,
+        )
 
     def _variant(self, v: VariantSettings) -> ProductionVariant:
         model = Model(
@@ -148,79 +157,6 @@ def _policy(
             **common,  # type: ignore[arg-type]
         )
     return DeploymentPolicy.all_at_once(**common)  # type: ignore[arg-type]
-
-
-def _alarm_topic(scope: Construct, emails: list[str]) -> sns.Topic:
-    key = kms.Key(
-        scope,
-        "AlarmTopicKey",
-        description="Encrypts the endpoint alarm notifications",
-        enable_key_rotation=True,
-    )
-    key.grant(
-        iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
-    )
-    topic = sns.Topic(scope, "AlarmTopic", master_key=key, enforce_ssl=True)
-    for email in emails:
-        topic.add_subscription(subscriptions.EmailSubscription(email))
-    return topic
-
-
-def _rollback_alarms(
-    scope: Construct,
-    endpoint_name: str,
-    variants: list[VariantSettings],
-    deployment: DeploymentSettings,
-    topic: sns.ITopic,
-) -> list[cloudwatch.IAlarm]:
-    """Per variant: 5XX error rate and p99 model latency, each notifying ``topic``."""
-    settings = deployment.rollback_alarms
-    if settings is None:
-        return []
-    alarms: list[cloudwatch.IAlarm] = []
-    action = cw_actions.SnsAction(topic)
-    for v in variants:
-        dims = {"EndpointName": endpoint_name, "VariantName": v.name}
-
-        def metric(name: str, statistic: str, dims: dict[str, str] = dims) -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace="AWS/SageMaker",
-                metric_name=name,
-                dimensions_map=dims,
-                statistic=statistic,
-                period=Duration.minutes(1),
-            )
-
-        error_rate = cloudwatch.MathExpression(
-            expression="100 * FILL(errors, 0) / invocations",
-            using_metrics={
-                "errors": metric("Invocation5XXErrors", "Sum"),
-                "invocations": metric("Invocations", "Sum"),
-            },
-            label=f"{v.name} 5XX error rate (%)",
-            period=Duration.minutes(1),
-        )
-        latency = metric("ModelLatency", "p99")
-        for kind, source, threshold in (
-            ("5xx-rate", error_rate, settings.error_rate_percent),
-            # SageMaker reports ModelLatency in microseconds.
-            ("p99-latency", latency, settings.p99_latency_ms * 1000),
-        ):
-            alarm = cloudwatch.Alarm(
-                scope,
-                f"Rollback{_pascal(v.name)}{_pascal(kind)}",
-                alarm_name=f"{endpoint_name}-{v.name}-{kind}",
-                alarm_description=f"Rolls back a deployment of {endpoint_name} ({v.name} {kind})",
-                metric=source,
-                threshold=threshold,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=3,
-                datapoints_to_alarm=2,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            alarm.add_alarm_action(action)
-            alarms.append(alarm)
-    return alarms
 
 
 def _pascal(name: str) -> str:

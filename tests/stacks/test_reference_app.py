@@ -108,9 +108,60 @@ def test_prod_is_a_guarded_multi_az_ab_endpoint(reference_assembly: cx_api.Cloud
     t.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 2)
     for target in t.find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values():
         assert target["Properties"]["MinCapacity"] >= 2
-    # Every rollback alarm notifies someone.
-    for alarm in t.find_resources("AWS::CloudWatch::Alarm").values():
-        assert alarm["Properties"]["AlarmActions"], alarm
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_every_alarm_notifies_and_updates_roll_back_on_the_composite(
+    reference_assembly: cx_api.CloudAssembly, name: str
+) -> None:
+    template = _template(reference_assembly, name)
+    t = Template.from_json(template)
+    alarms = {
+        **t.find_resources("AWS::CloudWatch::Alarm"),
+        **t.find_resources("AWS::CloudWatch::CompositeAlarm"),
+    }
+    assert alarms
+    for logical_id, alarm in alarms.items():
+        assert alarm["Properties"].get("AlarmActions"), logical_id
+    (composite_id,) = t.find_resources("AWS::CloudWatch::CompositeAlarm")
+    (_, endpoint) = next(iter(t.find_resources("AWS::SageMaker::Endpoint").items()))
+    rollback = endpoint["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    assert rollback == [{"AlarmName": {"Ref": composite_id}}]
+    # The container log group exists before SageMaker could create it on first invocation.
+    (log_group_id,) = [
+        k
+        for k, v in t.find_resources("AWS::Logs::LogGroup").items()
+        if "/aws/sagemaker/Endpoints/" in json.dumps(v["Properties"]["LogGroupName"])
+    ]
+    assert log_group_id in endpoint.get("DependsOn", [])
+    t.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    for rule in t.find_resources("AWS::Events::Rule").values():
+        for target in rule["Properties"]["Targets"]:
+            assert target["DeadLetterConfig"]["Arn"] and target["RetryPolicy"]
+
+
+def test_prod_has_an_audit_trail_and_tuned_alarms(reference_assembly: cx_api.CloudAssembly) -> None:
+    prod = Template.from_json(_template(reference_assembly, "churn-prod-serving"))
+    dev = Template.from_json(_template(reference_assembly, "churn-dev-serving"))
+    prod.resource_count_is("AWS::CloudTrail::Trail", 1)
+    dev.resource_count_is("AWS::CloudTrail::Trail", 0)
+    # model-latency threshold 500 ms in config -> 500000 microseconds, p99, low samples ignored.
+    prod.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "churn-prod-champion-model-latency",
+            "ExtendedStatistic": "p99",
+            "Threshold": 500000,
+            "EvaluateLowSampleCountPercentile": "ignore",
+        },
+    )
+    # dev disables the vanished-invocations alarm; prod keeps it, missing data breaching.
+    invocations = {"Properties": {"AlarmName": Match.string_like_regexp("invocations")}}
+    assert not dev.find_resources("AWS::CloudWatch::Alarm", invocations)
+    prod.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"AlarmName": "churn-prod-champion-invocations", "TreatMissingData": "breaching"},
+    )
 
 
 def test_model_is_a_real_asset_served_by_a_region_mapped_image(
