@@ -1,9 +1,8 @@
 """Builders and template helpers shared by the serving tests.
 
 Each App carries cdk.json's context (the feature flags ``cdk synth`` uses) and has CDK's
-built-in CloudFormation schema validation off: it costs about 10 s of CPU per process and
-only warns by default. A test that checks schema validity asks for it explicitly with
-``new_app(schema_check=True)``, which turns schema findings into synth errors.
+built-in CloudFormation schema validation off: it costs about 10 s of CPU per process;
+the tests run cfn-lint on the templates that matter instead.
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ MODEL_ARTIFACT = ROOT / "model" / "model.tar.gz"
 ACCOUNT = "123456789012"
 IMAGE_URI = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/churn:v1"
 BUCKET_NAME = "ml-artifacts"
-SCHEMA_CHECK_CONTEXT = {"@aws-cdk/core:validateAgainstDefaultRules": True}
 
 
 def cdk_context() -> dict[str, Any]:
@@ -45,10 +43,8 @@ def cdk_context() -> dict[str, Any]:
     return context
 
 
-def new_app(*, schema_check: bool = False) -> cdk.App:
-    """An App with cdk.json's context; with ``schema_check`` templates must pass the schemas."""
-    if schema_check:
-        return cdk.App(context={**cdk_context(), **SCHEMA_CHECK_CONTEXT})
+def new_app() -> cdk.App:
+    """An App with cdk.json's context and no built-in schema validation."""
     return cdk.App(context=cdk_context(), builtin_cloud_formation_validation=False)
 
 
