@@ -53,10 +53,16 @@ def _show(value: Any) -> str:
 
 def is_token(value: Any) -> bool:
     """Return True when ``value`` is an unresolved CDK token (not checkable at synth)."""
+    # Fast paths avoid a round trip to the jsii kernel for plain literals: string tokens
+    # carry a "Token[" marker and number tokens are encoded as huge negative numbers.
+    if isinstance(value, str):
+        return "Token[" in value and bool(Token.is_unresolved(value))
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return value < -1e288 and bool(Token.is_unresolved(float(value)))
     if isinstance(value, Duration):
-        return Token.is_unresolved(value.to_seconds(integral=False))
-    if isinstance(value, str | int | float):
-        return Token.is_unresolved(value)
+        return bool(Token.is_unresolved(value.to_seconds(integral=False)))
     return False
 
 

@@ -13,18 +13,21 @@ only, with e-mail and HTTPS subscribers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from aws_cdk import ArnFormat, Names, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct, IConstruct
 
 from constructs_lib.core import InvalidPropsError, acknowledge, is_token, require
+
+if TYPE_CHECKING:  # aws_lambda is large; it is needed only for type hints here.
+    from aws_cdk import aws_lambda as lambda_
 
 __all__ = ["ALARM_ACTION_RULES", "AlarmActions", "NotificationTopic"]
 

@@ -13,11 +13,10 @@ import abc
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import ArnFormat, Aws, CfnMapping, Fn, Stack
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -32,6 +31,9 @@ from constructs_lib.serving._image_accounts import (
     SKLEARN_IMAGE_TAG,
     SKLEARN_XGBOOST_REGISTRY_ACCOUNTS,
 )
+
+if TYPE_CHECKING:  # aws_ec2 is large; it is imported only for models in a VPC.
+    from aws_cdk import aws_ec2 as ec2
 
 __all__ = ["ContainerImage", "IModel", "Model", "ModelData", "ModelPackage"]
 
@@ -435,6 +437,8 @@ class Model(Construct):
         vpc_config = None
         self.connections: ec2.Connections | None = None
         if vpc is not None:
+            from aws_cdk import aws_ec2 as ec2
+
             groups = list(security_groups or []) or [
                 ec2.SecurityGroup(
                     self,
