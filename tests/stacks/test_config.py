@@ -149,3 +149,29 @@ def test_app_prints_one_clear_error_without_traceback(
     assert err.startswith("error: config file")
     assert "environments.prod.endpoint.variants[0].weight" in err and "(got -1)" in err
     assert "Traceback" not in err
+
+
+def test_alarm_kind_names_match_the_library() -> None:
+    from typing import get_args
+
+    from constructs_lib.observability import AlarmKind
+    from stacks.config import ALARM_KINDS, AlarmKindName
+
+    library = {kind.value for kind in AlarmKind}
+    assert set(get_args(AlarmKindName)) == library == set(ALARM_KINDS)
+
+
+def test_alarm_tuning_is_validated(tmp_path: Path) -> None:
+    def mutate(raw: dict) -> None:  # type: ignore[type-arg]
+        raw["environments"]["prod"]["observability"]["alarms"]["5xx-rate"] = {
+            "percentile": 99,
+            "evaluation_periods": 2,
+            "datapoints_to_alarm": 3,
+        }
+        raw["environments"]["prod"]["observability"]["alarms"]["latency"] = {"threshold": 1}
+
+    with pytest.raises(ConfigError) as err:
+        load_config(_write(tmp_path, mutate))
+    text = str(err.value)
+    assert "environments.prod.observability.alarms.latency" in text
+    assert "datapoints_to_alarm (3) is greater than evaluation_periods (2)" in text
