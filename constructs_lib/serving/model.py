@@ -10,20 +10,21 @@ model and the endpoint that serves it is updated in place.
 from __future__ import annotations
 
 import abc
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import jsii
-from aws_cdk import ArnFormat, Aws, CfnMapping, Fn, Stack
+from aws_cdk import ArnFormat, Aspects, Aws, CfnMapping, CfnResource, Fn, IAspect, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
-from constructs import Construct, Node
+from constructs import Construct, IConstruct, Node
 
 from constructs_lib.core import InvalidPropsError, acknowledge, check_name, is_token, require
 from constructs_lib.serving._image_accounts import (
@@ -399,6 +400,10 @@ class Model(Construct):
             description=f"Least-privilege permissions of SageMaker model {self.node.path}",
             roles=[self.role],
         )
+        # A new policy version per permission change: during an update the role holds the
+        # old and the new version, so instances of the previous model can still start
+        # (autoscaling, or a rollback); CloudFormation deletes the old one at cleanup.
+        Aspects.of(self.policy).add(_VersionedLogicalId(self.policy))
 
         container: dict[str, object] = {}
         if model_package is not None:
@@ -629,6 +634,27 @@ def _check_environment(scope: Construct, environment: Mapping[str, str] | None) 
         "has more than 100 entries",
         "pass at most 100 environment variables",
     )
+
+
+@jsii.implements(IAspect)
+class _VersionedLogicalId:
+    """Give a managed policy a logical id that changes whenever its document changes."""
+
+    def __init__(self, policy: iam.ManagedPolicy):
+        self._policy = policy
+        resource = policy.node.default_child
+        assert isinstance(resource, CfnResource)
+        self._resource = resource
+        self._done = False
+
+    def visit(self, node: IConstruct) -> None:
+        if self._done or node.node.path != self._resource.node.path:
+            return
+        document = Stack.of(self._policy).resolve(self._policy.document)
+        digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+        base = Stack.of(self._policy).resolve(self._resource.logical_id)
+        self._resource.override_logical_id(f"{base}V{digest[:8].upper()}")
+        self._done = True
 
 
 @jsii.implements(iam.IGrantable)

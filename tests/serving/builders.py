@@ -119,7 +119,8 @@ def props(tpl: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
 def logical_id(construct: IConstruct) -> str:
     """The logical id of a CfnResource, or of a construct's default child."""
     element = construct.node.default_child or construct
-    return cdk.Stack.of(construct).get_logical_id(element)  # type: ignore[arg-type]
+    # CfnElement.logical_id honours overrides (model policies are versioned at synth).
+    return str(cdk.Stack.of(construct).resolve(element.logical_id))  # type: ignore[attr-defined]
 
 
 def policy_statements(tpl: Mapping[str, Any], model: Model) -> list[dict[str, Any]]:

@@ -163,6 +163,26 @@ def test_new_models_replace_the_old_ones_without_name_collisions(releases: Relea
         assert "ModelName" not in after
 
 
+def test_execution_permissions_get_a_new_policy_version_beside_the_old(
+    releases: Releases,
+) -> None:
+    # The roles stay; each permission change is a new managed policy (new logical id), so
+    # during the update a role holds the v1 and v2 grants and instances of the v1 model can
+    # still start; CloudFormation deletes the v1 policy at cleanup, or the v2 one on rollback.
+    roles1 = resources(releases.v1, "AWS::IAM::Role")
+    roles2 = resources(releases.v2, "AWS::IAM::Role")
+    assert roles1.keys() == roles2.keys()
+    policies1 = resources(releases.v1, "AWS::IAM::ManagedPolicy")
+    policies2 = resources(releases.v2, "AWS::IAM::ManagedPolicy")
+    assert len(policies1) == len(policies2) == 2
+    assert not policies1.keys() & policies2.keys()
+    for logical_id in resources(releases.v2, "AWS::SageMaker::Model"):
+        (depends_on,) = releases.v2["Resources"][logical_id]["DependsOn"]
+        assert depends_on in policies2
+    # The same inputs give the same version: synth stays deterministic.
+    assert resources(build("v2"), "AWS::IAM::ManagedPolicy").keys() == policies2.keys()
+
+
 def test_instance_counts_survive_and_new_weights_apply(releases: Releases) -> None:
     for tpl in (releases.v1, releases.v2):
         (_, endpoint) = only(tpl, "AWS::SageMaker::Endpoint")
