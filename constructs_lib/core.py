@@ -22,6 +22,7 @@ __all__ = [
     "check_name",
     "check_range",
     "is_token",
+    "pascal_case",
     "require",
 ]
 
@@ -161,3 +162,8 @@ def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
     :param reason: why the finding is acceptable, for a reviewer.
     """
     Validations.of(scope).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+
+
+def pascal_case(name: str) -> str:
+    """``champion-v2`` -> ``ChampionV2``: a construct id part from a resource name."""
+    return "".join(p[:1].upper() + p[1:] for p in name.replace("_", "-").split("-"))

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 from aws_cdk import App, Environment, Tags
 
 from constructs_lib.compliance import add_compliance_checks
 from stacks.config import AppConfig
 from stacks.serving_stack import ServingStack
 
-__all__ = ["build_app", "stack_name"]
+__all__ = ["build_app", "cdk_json_context", "stack_name"]
+
+CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The context of cdk.json (feature flags), as `cdk synth` passes it to the app."""
+    context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
+    return context
 
 
 def stack_name(project: str, env_name: str) -> str:

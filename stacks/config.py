@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from constructs_lib.observability import RETENTION_DAYS
 from constructs_lib.serving.instance_types import INSTANCE_TYPE_PATTERN, is_burstable
 
 __all__ = ["DEFAULT_CONFIG", "AppConfig", "ConfigError", "EnvironmentConfig", "load_config"]
@@ -256,33 +257,22 @@ class ObservabilitySettings(_Strict):
         description="Kinds joined into the composite alarm. Default: the library's.",
     )
     dashboard: bool = True
-    log_retention_days: Literal[
-        1,
-        3,
-        5,
-        7,
-        14,
-        30,
-        60,
-        90,
-        120,
-        150,
-        180,
-        365,
-        400,
-        545,
-        731,
-        1096,
-        1827,
-        2192,
-        2557,
-        2922,
-        3288,
-        3653,
-    ] = 90
+    log_retention_days: int = Field(
+        default=90, description="Days to keep the endpoint's container logs."
+    )
     model_error_log_alarm: bool = True
     audit_trail: bool = False
     endpoint_event_rules: bool = True
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in RETENTION_DAYS:
+            raise ValueError(
+                f"{value} days is not a CloudWatch Logs retention; use one of "
+                f"{', '.join(map(str, RETENTION_DAYS))}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _percentile_only_for_latency(self) -> ObservabilitySettings:

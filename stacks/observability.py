@@ -13,7 +13,6 @@ from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_lib import Endpoint, ProductionVariant
@@ -27,6 +26,7 @@ from constructs_lib.observability import (
     EndpointLogGroup,
     MonitoredVariant,
     NotificationTopic,
+    retention_from_days,
 )
 from stacks.config import AlarmTuning, NotificationSettings, ObservabilitySettings
 
@@ -108,7 +108,7 @@ def add_endpoint_monitoring(
         scope,
         "EndpointLogs",
         endpoint=endpoint,
-        retention=_retention(settings.log_retention_days),
+        retention=retention_from_days(settings.log_retention_days),
     )
     extra_alarms: list[cloudwatch.IAlarm] = []
     if settings.model_error_log_alarm:
@@ -150,33 +150,3 @@ def _settings(kind: str, tuning: AlarmTuning) -> AlarmSettings:
         values["evaluate_low_sample_count_percentile"] = tuning.evaluate_low_sample_count_percentile
     # Start from the kind's own defaults (4XX and 5XX rates differ, for example).
     return dataclasses.replace(AlarmKind(kind).default_settings, **values)
-
-
-def _retention(days: int) -> logs.RetentionDays:
-    return _RETENTION[days]
-
-
-_RETENTION = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS,
-    2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}

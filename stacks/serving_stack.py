@@ -18,6 +18,7 @@ from constructs_lib import (
     ProductionVariant,
     ServerlessConfig,
 )
+from constructs_lib.core import pascal_case
 from stacks.config import DeploymentSettings, EnvironmentConfig, VariantSettings
 from stacks.observability import add_endpoint_monitoring, plan_endpoint_alarms
 
@@ -104,7 +105,7 @@ class ServingStack(Stack):
     def _variant(self, v: VariantSettings) -> ProductionVariant:
         model = Model(
             self,
-            f"Model{_pascal(v.name)}",
+            f"Model{pascal_case(v.name)}",
             image=ContainerImage.sagemaker_scikit_learn(),
             model_data=ModelData.from_asset(str(ROOT / v.model_artifact)),
             environment=MODEL_ENVIRONMENT,
@@ -157,7 +158,3 @@ def _policy(
             **common,  # type: ignore[arg-type]
         )
     return DeploymentPolicy.all_at_once(**common)  # type: ignore[arg-type]
-
-
-def _pascal(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.replace("_", "-").split("-"))

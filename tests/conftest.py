@@ -10,27 +10,18 @@ os.environ.setdefault("CDK_DISABLE_CLI_TELEMETRY", "1")
 # synthesized template instead (`make synth` keeps the built-in validation on).
 os.environ.setdefault("CDK_VALIDATION", "false")
 
-import json
-from pathlib import Path
 
 import pytest
 from aws_cdk import App, cx_api
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def cdk_context() -> dict[str, object]:
-    """The feature flags and context of cdk.json, so tests synthesize what `cdk synth` does."""
-    context: dict[str, object] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return context
 
 
 @pytest.fixture(scope="session")
 def reference_app() -> App:
     """The reference app on its embedded default config, compliance plugins not attached."""
     from stacks import build_app, load_config
+    from stacks.app import cdk_json_context
 
-    return build_app(load_config(), App(context=cdk_context()), compliance=False)
+    return build_app(load_config(), App(context=cdk_json_context()), compliance=False)
 
 
 @pytest.fixture(scope="session")

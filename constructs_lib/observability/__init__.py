@@ -25,6 +25,7 @@ form for both, and ``_metrics`` builds the metric math they share.
 """
 
 from constructs_lib.observability._targets import MonitoredVariant
+from constructs_lib.observability._validation import RETENTION_DAYS, retention_from_days
 from constructs_lib.observability.actions import (
     ALARM_ACTION_RULES,
     AlarmActions,
@@ -78,6 +79,7 @@ __all__ = [
     "ENDPOINT_STATE_CHANGE",
     "FAILED_STATUSES",
     "MAX_ALARMS_PER_WIDGET",
+    "RETENTION_DAYS",
     "ROLLBACK_STATUSES",
     "AlarmActions",
     "AlarmKind",
@@ -100,4 +102,5 @@ __all__ = [
     "ServerlessAlarm",
     "UtilizationAlarm",
     "endpoint_changes_filter_pattern",
+    "retention_from_days",
 ]

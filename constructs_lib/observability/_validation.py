@@ -13,7 +13,14 @@ from constructs import IConstruct
 from constructs_lib.core import InvalidPropsError, check_range, is_token, require
 from constructs_lib.serving.endpoint import Endpoint
 
-__all__ = ["check_endpoint", "check_evaluation", "check_retention", "check_whole_minutes"]
+__all__ = [
+    "RETENTION_DAYS",
+    "check_endpoint",
+    "check_evaluation",
+    "check_retention",
+    "check_whole_minutes",
+    "retention_from_days",
+]
 
 _ONE_DAY = 86_400
 _SEVEN_DAYS = 7 * _ONE_DAY
@@ -106,6 +113,14 @@ def check_retention(scope: IConstruct | str, prop: str, retention: object) -> No
     raise InvalidPropsError(scope, prop, retention, "is not a logs.RetentionDays member", fix)
 
 
+def retention_from_days(days: int) -> logs.RetentionDays:
+    """The ``logs.RetentionDays`` member for a number of days (one of ``RETENTION_DAYS``)."""
+    for name, value in _RETENTION_DAYS.items():
+        if value == days:
+            return getattr(logs.RetentionDays, name)
+    raise ValueError(f"{days} days is not a CloudWatch Logs retention; use one of {RETENTION_DAYS}")
+
+
 #: The days behind each ``logs.RetentionDays`` member (jsii exposes only the names).
 _RETENTION_DAYS = {
     "ONE_DAY": 1,
@@ -131,3 +146,6 @@ _RETENTION_DAYS = {
     "NINE_YEARS": 3288,
     "TEN_YEARS": 3653,
 }
+
+#: The retention periods CloudWatch Logs accepts, in days.
+RETENTION_DAYS: tuple[int, ...] = tuple(sorted(_RETENTION_DAYS.values()))

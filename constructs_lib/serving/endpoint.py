@@ -32,6 +32,7 @@ from constructs_lib.core import (
     check_range,
     check_unique,
     is_token,
+    pascal_case,
     require,
 )
 from constructs_lib.serving.autoscaling import VariantAutoScaling
@@ -286,7 +287,7 @@ class EndpointVariant:
             )
         self._autoscaling = VariantAutoScaling(
             scope,
-            f"AutoScaling{_pascal(self.variant_name)}",
+            f"AutoScaling{pascal_case(self.variant_name)}",
             endpoint_name=scope.endpoint_name,
             variant_name=self.variant_name,
             instance_type=self.instance_type,
@@ -857,7 +858,3 @@ def _grant_rollback_alarm_reads(
     )
     for v in variants:
         v.model.add_to_role_policy(statement)
-
-
-def _pascal(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.split("-"))

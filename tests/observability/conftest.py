@@ -12,7 +12,6 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -33,9 +32,9 @@ from constructs_lib.serving import (
     Model,
     ProductionVariant,
 )
+from stacks.app import cdk_json_context
 
 IMAGE_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"
-_CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
 
 
 class Cfn:
@@ -62,8 +61,7 @@ class Cfn:
         seconds per process. :meth:`lint` checks templates against the CloudFormation
         schemas instead, and fails on errors.
         """
-        context = json.loads(_CDK_JSON.read_text())["context"] if _CDK_JSON.exists() else {}
-        app = App(context=context, builtin_cloud_formation_validation=False)
+        app = App(context=cdk_json_context(), builtin_cloud_formation_validation=False)
         return app, Stack(app, name)
 
     @staticmethod

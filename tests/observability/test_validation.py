@@ -101,3 +101,15 @@ def test_other_retentions_are_refused_and_day_counts_named(value: Any, fix: str)
         InvalidPropsError, match=r"is not a logs\.RetentionDays member\. Fix: " + fix
     ):
         check_retention(SCOPE, "retention", value)
+
+
+def test_retention_from_days_matches_the_members() -> None:
+    from aws_cdk import aws_logs as logs
+
+    from constructs_lib.observability import RETENTION_DAYS, retention_from_days
+
+    assert retention_from_days(90) == logs.RetentionDays.THREE_MONTHS
+    assert retention_from_days(3653) == logs.RetentionDays.TEN_YEARS
+    assert len(RETENTION_DAYS) == len(list(logs.RetentionDays)) - 1  # INFINITE has no days
+    with pytest.raises(ValueError, match="100 days"):
+        retention_from_days(100)

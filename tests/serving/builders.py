@@ -7,7 +7,6 @@ the tests run cfn-lint on the templates that matter instead.
 
 from __future__ import annotations
 
-import json
 import os
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -29,6 +28,7 @@ from constructs_lib.serving import (
     ModelData,
     ProductionVariant,
 )
+from stacks.app import cdk_json_context
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_ARTIFACT = ROOT / "model" / "model.tar.gz"
@@ -37,15 +37,9 @@ IMAGE_URI = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/churn:v1"
 BUCKET_NAME = "ml-artifacts"
 
 
-def cdk_context() -> dict[str, Any]:
-    """The feature flags and context of cdk.json, so tests synthesize what ``cdk synth`` does."""
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return context
-
-
 def new_app() -> cdk.App:
     """An App with cdk.json's context and no built-in schema validation."""
-    return cdk.App(context=cdk_context(), builtin_cloud_formation_validation=False)
+    return cdk.App(context=cdk_json_context(), builtin_cloud_formation_validation=False)
 
 
 def new_stack(

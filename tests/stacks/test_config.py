@@ -175,3 +175,13 @@ def test_alarm_tuning_is_validated(tmp_path: Path) -> None:
     text = str(err.value)
     assert "environments.prod.observability.alarms.latency" in text
     assert "datapoints_to_alarm (3) is greater than evaluation_periods (2)" in text
+
+
+def test_log_retention_must_be_a_cloudwatch_period(tmp_path: Path) -> None:
+    def mutate(raw: dict) -> None:  # type: ignore[type-arg]
+        raw["environments"]["prod"]["observability"]["log_retention_days"] = 100
+
+    with pytest.raises(ConfigError) as err:
+        load_config(_write(tmp_path, mutate))
+    assert "environments.prod.observability.log_retention_days" in str(err.value)
+    assert "100 days is not a CloudWatch Logs retention" in str(err.value)
