@@ -12,8 +12,9 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import jsii
@@ -44,14 +45,36 @@ ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
 
 @dataclass(frozen=True)
 class _Bound:
-    """What a source contributes to a model: a CloudFormation value and role statements."""
+    """What a source contributes to a model's container: a CloudFormation value."""
 
     value: str
-    statements: list[iam.PolicyStatement] = field(default_factory=list)
+
+
+#: What SageMaker needs to pull a model's image with the model's execution role
+#: ("CreateModel API: Execution Role Permissions"): these three on the image's repository,
+#: and ``ecr:GetAuthorizationToken``, which has no resource-level permissions, on ``*``.
+ECR_PULL_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+
+#: An Amazon ECR image reference:
+#: ``<account>.dkr.ecr[-fips].<region>.<suffix>/<repository>[:<tag>|@<digest>]``.
+_ECR_IMAGE_URI = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)"
+    r"\.(?P<suffix>amazonaws\.com(?:\.cn)?|c2s\.ic\.gov|sc2s\.sgov\.gov)"
+    r"/(?P<repository>[a-z0-9]+(?:[._/-][a-z0-9]+)*)"
+    r"(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})?$"
+)
 
 
 class ContainerImage(abc.ABC):
     """The serving container image of a model.
+
+    Every source grants the model's execution role the pull of exactly its image's
+    repository (SageMaker pulls with that role, also for SageMaker-provided images in
+    AWS-owned accounts), plus ``ecr:GetAuthorizationToken``.
 
     Use a static factory: :meth:`from_ecr_repository`, :meth:`from_image_uri`,
     :meth:`from_sagemaker_image` or :meth:`sagemaker_scikit_learn`.
@@ -67,12 +90,20 @@ class ContainerImage(abc.ABC):
         return _EcrImage(repository, tag)
 
     @staticmethod
-    def from_image_uri(image_uri: str) -> ContainerImage:
-        """Any image URI the SageMaker service can pull by itself (no permissions are granted).
+    def from_image_uri(
+        image_uri: str, *, repository: ecr.IRepository | None = None
+    ) -> ContainerImage:
+        """An Amazon ECR image given by its URI; the model role may pull only its repository.
+
+        The repository is parsed from the URI
+        (``<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>``). Pass
+        ``repository`` when the URI is a token (a parameter, an import) or should be
+        granted through a repository object instead.
 
         :param image_uri: a full ``registry/repository:tag`` or ``@sha256:`` reference.
+        :param repository: the image's repository. Default: parsed from ``image_uri``.
         """
-        return _UriImage(image_uri)
+        return _UriImage(image_uri, repository)
 
     @staticmethod
     def from_sagemaker_image(
@@ -81,7 +112,8 @@ class ContainerImage(abc.ABC):
         """A SageMaker-provided image, resolved per region with no network call at synth.
 
         The region-to-account table becomes a CloudFormation mapping when the stack is
-        environment-agnostic, and is resolved directly when the region is known.
+        environment-agnostic, and is resolved directly when the region is known. The model
+        role may pull that repository in the region's AWS-owned registry account.
 
         :param repository: the image repository name, e.g. ``sagemaker-scikit-learn``.
         :param tag: the image tag, e.g. ``1.2-1-cpu-py3``.
@@ -98,7 +130,17 @@ class ContainerImage(abc.ABC):
         return _SageMakerImage(SKLEARN_IMAGE_REPOSITORY, tag, SKLEARN_XGBOOST_REGISTRY_ACCOUNTS)
 
     @abc.abstractmethod
-    def _bind(self, scope: Construct) -> _Bound: ...
+    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
+        """Return the image reference and grant ``grantee`` the pull of its repository."""
+
+
+def _grant_pull(grantee: iam.IGrantable, repository_arn: str) -> None:
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(ECR_PULL_ACTIONS), resource_arns=[repository_arn]
+    )
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=["ecr:GetAuthorizationToken"], resource_arns=["*"]
+    )
 
 
 class _EcrImage(ContainerImage):
@@ -106,30 +148,17 @@ class _EcrImage(ContainerImage):
         self._repository = repository
         self._tag = tag
 
-    def _bind(self, scope: Construct) -> _Bound:
-        ref = self._repository.repository_uri_for_tag_or_digest(self._tag)
-        return _Bound(
-            ref,
-            [
-                iam.PolicyStatement(
-                    actions=[
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:BatchGetImage",
-                        "ecr:GetDownloadUrlForLayer",
-                    ],
-                    resources=[self._repository.repository_arn],
-                ),
-                # GetAuthorizationToken has no resource-level permissions.
-                iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
-            ],
-        )
+    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
+        self._repository.grant_pull(grantee)
+        return _Bound(self._repository.repository_uri_for_tag_or_digest(self._tag))
 
 
 class _UriImage(ContainerImage):
-    def __init__(self, image_uri: str):
+    def __init__(self, image_uri: str, repository: ecr.IRepository | None):
         self._uri = image_uri
+        self._repository = repository
 
-    def _bind(self, scope: Construct) -> _Bound:
+    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
         if not is_token(self._uri):
             require(
                 "/" in self._uri and " " not in self._uri and len(self._uri) <= 255,
@@ -139,6 +168,34 @@ class _UriImage(ContainerImage):
                 "is not a container image reference",
                 "pass 'registry/repository:tag' (at most 255 characters)",
             )
+        if self._repository is not None:
+            self._repository.grant_pull(grantee)
+            return _Bound(self._uri)
+        match = None if is_token(self._uri) else _ECR_IMAGE_URI.match(self._uri)
+        if match is None:
+            raise InvalidPropsError(
+                scope,
+                "image",
+                self._uri,
+                "is not an Amazon ECR image URI the model role can be granted to pull "
+                "(SageMaker pulls with the model's execution role)",
+                "pass ContainerImage.from_image_uri(uri, repository=ecr.Repository."
+                "from_repository_arn(...)), or use ContainerImage.from_ecr_repository",
+            )
+        region = match["region"]
+        partition = (
+            "aws-cn"
+            if match["suffix"].endswith(".cn")
+            else "aws-us-gov"
+            if region.startswith("us-gov-")
+            else "aws-iso"
+            if match["suffix"] == "c2s.ic.gov"
+            else "aws-iso-b"
+            if match["suffix"] == "sc2s.sgov.gov"
+            else "aws"
+        )
+        arn = f"arn:{partition}:ecr:{region}:{match['account']}:repository/{match['repository']}"
+        _grant_pull(grantee, arn)
         return _Bound(self._uri)
 
 
@@ -148,33 +205,19 @@ class _SageMakerImage(ContainerImage):
         self._tag = tag
         self._accounts = accounts
 
-    def _bind(self, scope: Construct) -> _Bound:
+    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
         stack = Stack.of(scope)
-        region = stack.region
-        if not is_token(region):
-            account = self._accounts.get(region)
-            if account is None:
-                raise InvalidPropsError(
-                    scope,
-                    "image",
-                    f"{self._repository}:{self._tag} in {region}",
-                    "is not published in that region",
-                    f"deploy to one of {', '.join(sorted(self._accounts))}, "
-                    "or use ContainerImage.from_image_uri",
-                )
-        else:
-            mapping_id = "SageMakerImageRegistry" + "".join(
-                part.capitalize() for part in self._repository.replace("_", "-").split("-")
-            )
-            mapping = stack.node.try_find_child(mapping_id)
-            if mapping is None:
-                mapping = CfnMapping(
-                    stack,
-                    mapping_id,
-                    mapping={r: {"account": a} for r, a in sorted(self._accounts.items())},
-                )
-            assert isinstance(mapping, CfnMapping)
-            account = mapping.find_in_map(Aws.REGION, "account")
+        account = self._registry_account(scope, stack)
+        # The image lives in an AWS-owned account; the model role still pulls it.
+        _grant_pull(
+            grantee,
+            stack.format_arn(
+                service="ecr",
+                account=account,
+                resource="repository",
+                resource_name=self._repository,
+            ),
+        )
         uri = Fn.join(
             "",
             [
@@ -187,6 +230,33 @@ class _SageMakerImage(ContainerImage):
             ],
         )
         return _Bound(uri)
+
+    def _registry_account(self, scope: Construct, stack: Stack) -> str:
+        region = stack.region
+        if not is_token(region):
+            account = self._accounts.get(region)
+            if account is None:
+                raise InvalidPropsError(
+                    scope,
+                    "image",
+                    f"{self._repository}:{self._tag} in {region}",
+                    "is not published in that region",
+                    f"deploy to one of {', '.join(sorted(self._accounts))}, "
+                    "or use ContainerImage.from_image_uri",
+                )
+            return account
+        mapping_id = "SageMakerImageRegistry" + "".join(
+            part.capitalize() for part in self._repository.replace("_", "-").split("-")
+        )
+        mapping = stack.node.try_find_child(mapping_id)
+        if mapping is None:
+            mapping = CfnMapping(
+                stack,
+                mapping_id,
+                mapping={r: {"account": a} for r, a in sorted(self._accounts.items())},
+            )
+        assert isinstance(mapping, CfnMapping)
+        return mapping.find_in_map(Aws.REGION, "account")
 
 
 class ModelData(abc.ABC):
@@ -213,7 +283,8 @@ class ModelData(abc.ABC):
         return _AssetData(path)
 
     @abc.abstractmethod
-    def _bind(self, scope: Construct) -> _Bound: ...
+    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
+        """Return the artifact's S3 URL and grant ``grantee`` the read of that object."""
 
 
 class _BucketData(ModelData):
@@ -221,7 +292,7 @@ class _BucketData(ModelData):
         self._bucket = bucket
         self._key = key
 
-    def _bind(self, scope: Construct) -> _Bound:
+    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
         if not is_token(self._key):
             require(
                 bool(self._key) and not self._key.startswith("/"),
@@ -231,56 +302,55 @@ class _BucketData(ModelData):
                 "is not an S3 object key",
                 "pass the key without a leading '/', e.g. 'models/churn/model.tar.gz'",
             )
-        return _Bound(
-            self._bucket.s3_url_for_object(self._key),
-            [
-                iam.PolicyStatement(
-                    actions=["s3:GetObject"],
-                    resources=[self._bucket.arn_for_objects(self._key)],
-                )
-            ],
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["s3:GetObject"],
+            resource_arns=[self._bucket.arn_for_objects(self._key)],
         )
+        return _Bound(self._bucket.s3_url_for_object(self._key))
 
 
 class _AssetData(ModelData):
     def __init__(self, path: str):
         self._path = path
 
-    def _bind(self, scope: Construct) -> _Bound:
+    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
         asset = s3_assets.Asset(scope, "ModelData", path=self._path)
-        return _Bound(
-            asset.s3_object_url,
-            [
-                iam.PolicyStatement(
-                    actions=["s3:GetObject"],
-                    resources=[asset.bucket.arn_for_objects(asset.s3_object_key)],
-                )
-            ],
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["s3:GetObject"],
+            resource_arns=[asset.bucket.arn_for_objects(asset.s3_object_key)],
         )
+        return _Bound(asset.s3_object_url)
 
 
 class ModelPackage:
     """A versioned package from the SageMaker Model Registry, served instead of image + data.
 
+    SageMaker creates the model's containers from the package's inference specification
+    and pulls their images with the model's execution role, so the role must be granted
+    the pull of each image the package names: pass them as ``images`` (for a package
+    trained with the SageMaker scikit-learn image, ``[ContainerImage.sagemaker_scikit_learn()]``).
+
     :param model_package_arn: the model package version ARN.
+    :param images: the images of the package's inference containers; the model role may
+        pull exactly their repositories. Required, at least one.
     :param artifact_bucket: the bucket holding the package's model data, so the model role
         may read it. Default: no S3 permission is granted (the package must carry none).
-    :param image_repository: the ECR repository of the package's image, so the model role
-        may pull it. Default: no ECR permission (SageMaker-provided images need none).
     """
 
     def __init__(
         self,
         model_package_arn: str,
         *,
+        images: Sequence[ContainerImage],
         artifact_bucket: s3.IBucket | None = None,
-        image_repository: ecr.IRepository | None = None,
     ):
         self.model_package_arn = model_package_arn
+        self.images = tuple(images)
         self.artifact_bucket = artifact_bucket
-        self.image_repository = image_repository
 
-    def _bind(self, scope: Construct) -> _Bound:
+    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
         if not is_token(self.model_package_arn):
             require(
                 ":model-package/" in self.model_package_arn,
@@ -290,16 +360,25 @@ class ModelPackage:
                 "is not a model package version ARN",
                 "pass arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>",
             )
-        statements: list[iam.PolicyStatement] = []
+        require(
+            bool(self.images) and all(isinstance(i, ContainerImage) for i in self.images),
+            scope,
+            "model_package.images",
+            list(self.images),
+            "names no ContainerImage, so the model role could not pull the package's "
+            "containers (SageMaker pulls them with the model's execution role)",
+            "pass the images of the package's inference specification, e.g. "
+            "images=[ContainerImage.sagemaker_scikit_learn()]",
+        )
+        for image in self.images:
+            image._bind(scope, grantee)
         if self.artifact_bucket is not None:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=["s3:GetObject"], resources=[self.artifact_bucket.arn_for_objects("*")]
-                )
+            iam.Grant.add_to_principal(
+                grantee=grantee,
+                actions=["s3:GetObject"],
+                resource_arns=[self.artifact_bucket.arn_for_objects("*")],
             )
-        if self.image_repository is not None:
-            statements.extend(_EcrImage(self.image_repository, "latest")._bind(scope).statements)
-        return _Bound(self.model_package_arn, statements)
+        return _Bound(self.model_package_arn)
 
 
 @runtime_checkable
@@ -406,10 +485,9 @@ class Model(Construct):
         Aspects.of(self.policy).add(_VersionedLogicalId(self.policy))
 
         container: dict[str, object] = {}
+        grantee = self.policy_grantee
         if model_package is not None:
-            bound = model_package._bind(self)
-            container["model_package_name"] = bound.value
-            self._add_statements(bound.statements)
+            container["model_package_name"] = model_package._bind(self, grantee).value
             if model_package.artifact_bucket is not None:
                 self._acknowledge_wildcard_resource(
                     model_package.artifact_bucket.arn_for_objects("*"),
@@ -418,17 +496,13 @@ class Model(Construct):
                 )
         else:
             assert image is not None
-            bound = image._bind(self)
-            container["image"] = bound.value
-            self._add_statements(bound.statements)
+            container["image"] = image._bind(self, grantee).value
             if model_data is not None:
-                data = model_data._bind(self)
-                container["model_data_url"] = data.value
-                self._add_statements(data.statements)
+                container["model_data_url"] = model_data._bind(self, grantee).value
         if environment:
             container["environment"] = dict(environment)
         if model_data_key is not None:
-            model_data_key.grant_decrypt(self.policy_grantee)
+            model_data_key.grant_decrypt(grantee)
         log_statements = _log_statements(self)
         self._add_statements(log_statements)
         for statement in log_statements[:1]:
@@ -477,11 +551,15 @@ class Model(Construct):
         # The model must not be created before its role can do its work.
         self._resource.node.add_dependency(self.policy)
         self.model_name: str = self._resource.attr_model_name
+        #: Whether the container runs with network isolation (no outbound calls).
+        self.network_isolation: bool = network_isolation
+        #: The VPC the container runs in, or None.
+        self.vpc: ec2.IVpc | None = vpc
 
     @property
     def policy_grantee(self) -> iam.IGrantable:
         """A grantee whose grants land in the model's managed policy (not an inline policy)."""
-        return _PolicyGrantee(self.policy, self.role)
+        return _PolicyGrantee(self.policy, self.role, self._acknowledge_wildcards)
 
     def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
         """Add a statement to the model's managed execution policy."""
@@ -661,8 +739,13 @@ class _VersionedLogicalId:
 class _PolicyGrantee:
     """Sends CDK ``grant_*`` statements to a managed policy instead of an inline policy."""
 
-    def __init__(self, policy: iam.ManagedPolicy, role: iam.IRole):
-        self._principal = _PolicyPrincipal(policy, role)
+    def __init__(
+        self,
+        policy: iam.ManagedPolicy,
+        role: iam.IRole,
+        on_added: Callable[[Sequence[iam.PolicyStatement]], None],
+    ):
+        self._principal = _PolicyPrincipal(policy, role, on_added)
 
     @property
     def grant_principal(self) -> iam.IPrincipal:
@@ -671,9 +754,15 @@ class _PolicyGrantee:
 
 @jsii.implements(iam.IPrincipal)
 class _PolicyPrincipal:
-    def __init__(self, policy: iam.ManagedPolicy, role: iam.IRole):
+    def __init__(
+        self,
+        policy: iam.ManagedPolicy,
+        role: iam.IRole,
+        on_added: Callable[[Sequence[iam.PolicyStatement]], None],
+    ):
         self._policy = policy
         self._role = role
+        self._on_added = on_added
 
     @property
     def assume_role_action(self) -> str:
@@ -698,6 +787,7 @@ class _PolicyPrincipal:
         self, statement: iam.PolicyStatement
     ) -> iam.AddToPrincipalPolicyResult:
         self._policy.add_statements(statement)
+        self._on_added([statement])
         return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._policy)
 
 

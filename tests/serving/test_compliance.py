@@ -140,7 +140,11 @@ def data_stack(app: cdk.App) -> cdk.Stack:
         model_package=ModelPackage(
             PACKAGE_ARN,
             artifact_bucket=artifact_bucket(stack),
-            image_repository=ecr.Repository.from_repository_name(stack, "Repo", "churn"),
+            images=[
+                ContainerImage.from_ecr_repository(
+                    ecr.Repository.from_repository_name(stack, "Repo", "churn")
+                )
+            ],
         ),
     )
     topic = alerts_topic(stack)

@@ -22,8 +22,10 @@ from constructs_lib.serving import (
     ModelPackage,
 )
 from constructs_lib.serving._image_accounts import SKLEARN_XGBOOST_REGISTRY_ACCOUNTS
+from tests.iam_checks import Place, image_pull_problems
 
 from .builders import (
+    ACCOUNT,
     BUCKET_NAME,
     IMAGE_URI,
     MODEL_ARTIFACT,
@@ -95,11 +97,29 @@ def built() -> Built:
             image=ContainerImage.sagemaker_scikit_learn(),
             model_data=ModelData.from_asset(str(MODEL_ARTIFACT)),
         ),
-        "package": Model(stack, "PackageModel", model_package=ModelPackage(PACKAGE_ARN)),
+        "package": Model(
+            stack,
+            "PackageModel",
+            model_package=ModelPackage(
+                PACKAGE_ARN, images=[ContainerImage.sagemaker_scikit_learn()]
+            ),
+        ),
         "package_grants": Model(
             stack,
             "PackageGrantsModel",
-            model_package=ModelPackage(PACKAGE_ARN, artifact_bucket=bucket, image_repository=repo),
+            model_package=ModelPackage(
+                PACKAGE_ARN,
+                images=[ContainerImage.from_ecr_repository(repo, "v7")],
+                artifact_bucket=bucket,
+            ),
+        ),
+        "uri_with_repository": Model(
+            stack,
+            "UriWithRepositoryModel",
+            image=ContainerImage.from_image_uri(
+                cdk.CfnParameter(stack, "ImageUri").value_as_string,
+                repository=ecr.Repository.from_repository_name(stack, "OtherRepo", "scoring"),
+            ),
         ),
         "env": new_model(
             stack,
@@ -179,10 +199,68 @@ def test_ecr_pull_is_limited_to_the_repository_plus_token(built: Built) -> None:
     }
 
 
-def test_image_uri_is_passed_through_without_ecr_permissions(built: Built) -> None:
+def test_image_uri_grants_pull_of_the_repository_parsed_from_the_uri(built: Built) -> None:
     model = built.models["uri"]
-    assert container(built.main, model) == {"Image": IMAGE_URI}
-    assert not any(a.startswith("ecr:") for a in actions_of(policy_statements(built.main, model)))
+    assert container(built.main, model)["Image"] == IMAGE_URI
+    statements = policy_statements(built.main, model)
+    (pull,) = [s for s in statements if set(as_list(s["Action"])) == set(ECR_PULL)]
+    assert pull["Resource"] == f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/churn"
+    assert statements_with(statements, "ecr:GetAuthorizationToken") == [
+        {"Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*"}
+    ]
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-southeast-2"])
+def test_each_models_role_may_pull_exactly_its_image(built: Built, region: str) -> None:
+    # SageMaker pulls with the model's execution role, also SageMaker-provided images:
+    # the pull actions on the image's repository, GetAuthorizationToken on "*".
+    place = Place(account=ACCOUNT, region=region)
+    sklearn_account = SKLEARN_XGBOOST_REGISTRY_ACCOUNTS[region]
+    overrides = {
+        logical_id(built.models["package"]): {
+            f"arn:aws:ecr:{region}:{sklearn_account}:repository/sagemaker-scikit-learn"
+        },
+        logical_id(built.models["package_grants"]): {
+            f"arn:aws:ecr:{region}:{ACCOUNT}:repository/churn"
+        },
+        logical_id(built.models["uri_with_repository"]): {
+            f"arn:aws:ecr:{region}:{ACCOUNT}:repository/scoring"
+        },
+    }
+    assert image_pull_problems(built.main, place, overrides) == []
+    assert image_pull_problems(built.regional, Place(ACCOUNT, "eu-west-1")) == []
+
+
+def test_image_uri_with_a_repository_grants_that_repository(built: Built) -> None:
+    statements = policy_statements(built.main, built.models["uri_with_repository"])
+    (pull,) = [s for s in statements if set(as_list(s["Action"])) == set(ECR_PULL)]
+    assert flat(pull["Resource"]) == (
+        "arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/scoring"
+    )
+
+
+@pytest.mark.parametrize(
+    ("uri", "arn"),
+    [
+        (
+            "763104351884.dkr.ecr.us-west-2.amazonaws.com/pytorch-inference:2.1-cpu-py310",
+            "arn:aws:ecr:us-west-2:763104351884:repository/pytorch-inference",
+        ),
+        (
+            "727897471807.dkr.ecr.cn-north-1.amazonaws.com.cn/team/churn@sha256:" + "a" * 64,
+            "arn:aws-cn:ecr:cn-north-1:727897471807:repository/team/churn",
+        ),
+        (
+            "246785580436.dkr.ecr-fips.us-gov-west-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+            "arn:aws-us-gov:ecr:us-gov-west-1:246785580436:repository/sagemaker-xgboost",
+        ),
+    ],
+)
+def test_image_uri_repository_arn_in_every_partition(uri: str, arn: str) -> None:
+    stack = new_stack()
+    model = Model(stack, "Model", image=ContainerImage.from_image_uri(uri))
+    (pull,) = statements_with(policy_statements(template(stack), model), "ecr:BatchGetImage")
+    assert pull["Resource"] == arn
 
 
 def test_sagemaker_image_uses_a_mapping_when_the_region_is_a_token(built: Built) -> None:
@@ -259,18 +337,25 @@ def test_model_data_from_asset_reads_only_the_asset_object(built: Built) -> None
 # -- model package -----------------------------------------------------------------------
 
 
-def test_model_package_serves_the_package_instead_of_an_image(built: Built) -> None:
+def test_model_package_serves_the_package_and_pulls_its_images(built: Built) -> None:
     model = built.models["package"]
     assert container(built.main, model) == {"ModelPackageName": PACKAGE_ARN}
-    actions = actions_of(policy_statements(built.main, model))
-    assert not any(a.startswith(("s3:", "ecr:")) for a in actions)
+    statements = policy_statements(built.main, model)
+    (pull,) = statements_with(statements, "ecr:BatchGetImage")
+    assert flat(pull["Resource"]) == (
+        "arn:<AWS::Partition>:ecr:<AWS::Region>:"
+        "<SageMakerImageRegistrySagemakerScikitLearn[<AWS::Region>].account>"
+        ":repository/sagemaker-scikit-learn"
+    )
+    assert not any(a.startswith("s3:") for a in actions_of(statements))
 
 
 def test_model_package_grants_its_bucket_and_repository_when_given(built: Built) -> None:
     statements = policy_statements(built.main, built.models["package_grants"])
     (read,) = statements_with(statements, "s3:GetObject")
     assert read["Resource"]["Fn::Join"][1][-1] == f":s3:::{BUCKET_NAME}/*"
-    assert statements_with(statements, "ecr:BatchGetImage")
+    (pull,) = statements_with(statements, "ecr:BatchGetImage")
+    assert flat(pull["Resource"]).endswith(":repository/churn")
     assert statements_with(statements, "ecr:GetAuthorizationToken")
 
 

@@ -34,11 +34,12 @@ from constructs_lib.serving import (
     VariantAutoScaling,
 )
 
-from .builders import artifact_bucket, assert_names, new_model, new_stack, variant
+from .builders import IMAGE_URI, artifact_bucket, assert_names, new_model, new_stack, variant
 
 ENDPOINT = "Stack/Endpoint"
 MODEL = "Stack/Model"
 PACKAGE_ARN = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3"
+SKLEARN = ContainerImage.sagemaker_scikit_learn()
 SERVERLESS = ServerlessConfig()
 
 
@@ -528,8 +529,8 @@ CASES: dict[str, Case] = {
         lambda s: Model(
             s,
             "Model",
-            image=ContainerImage.from_image_uri("registry/churn:1"),
-            model_package=ModelPackage(PACKAGE_ARN),
+            image=ContainerImage.from_image_uri(IMAGE_URI),
+            model_package=ModelPackage(PACKAGE_ARN, images=[SKLEARN]),
         ),
         "was given together with image or model_data", MODEL, PACKAGE_ARN,
     ),
@@ -538,7 +539,7 @@ CASES: dict[str, Case] = {
             s,
             "Model",
             model_data=ModelData.from_bucket(artifact_bucket(s), "m.tar.gz"),
-            model_package=ModelPackage(PACKAGE_ARN),
+            model_package=ModelPackage(PACKAGE_ARN, images=[SKLEARN]),
         ),
         "was given together with image or model_data", MODEL, PACKAGE_ARN,
     ),
@@ -569,9 +570,29 @@ CASES: dict[str, Case] = {
         lambda s: Model(
             s,
             "Model",
-            model_package=ModelPackage("arn:aws:sagemaker:eu-west-1:123456789012:model/churn"),
+            model_package=ModelPackage(
+                "arn:aws:sagemaker:eu-west-1:123456789012:model/churn", images=[SKLEARN]
+            ),
         ),
         "is not a model package version ARN", MODEL, "model/churn",
+    ),
+    "model package without images": (
+        lambda s: Model(s, "Model", model_package=ModelPackage(PACKAGE_ARN, images=[])),
+        "names no ContainerImage", MODEL, "model_package.images=[]",
+    ),
+    "image URI outside Amazon ECR": (
+        lambda s: Model(
+            s, "Model", image=ContainerImage.from_image_uri("registry.example.com/churn:v1")
+        ),
+        "is not an Amazon ECR image URI", MODEL, "'registry.example.com/churn:v1'",
+    ),
+    "image URI token without a repository": (
+        lambda s: Model(
+            s,
+            "Model",
+            image=ContainerImage.from_image_uri(cdk.CfnParameter(s, "Uri").value_as_string),
+        ),
+        "repository=ecr.Repository", MODEL, "image=",
     ),
     "subnets without a VPC": (
         lambda s: new_model(

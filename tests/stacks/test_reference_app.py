@@ -15,6 +15,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from constructs_lib.compliance import unacknowledged_findings
 from stacks import load_config
 from stacks.app import stack_name
+from tests.iam_checks import Place, image_pull_problems
 
 CONFIG = load_config()
 STACKS = [stack_name(CONFIG.project, env) for env in CONFIG.environments]
@@ -175,3 +176,18 @@ def test_model_is_a_real_asset_served_by_a_region_mapped_image(
     assert "cdk-hnb659fds-assets" in json.dumps(container["ModelDataUrl"])
     mapping = next(iter(t["Mappings"].values()))
     assert mapping["us-east-1"]["account"].isdigit() and len(mapping) > 20
+
+
+@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-northeast-1"])
+def test_each_models_role_may_pull_exactly_its_image(
+    reference_assembly: cx_api.CloudAssembly, name: str, region: str
+) -> None:
+    # SageMaker pulls a model's image with the model's execution role, SageMaker-provided
+    # images included: BatchGetImage, GetDownloadUrlForLayer and BatchCheckLayerAvailability
+    # on the image's repository, GetAuthorizationToken on "*" (CreateModel API: Execution
+    # Role Permissions). Evaluated as deployed in that region; nothing wider is allowed.
+    template = _template(reference_assembly, name)
+    models = Template.from_json(template).find_resources("AWS::SageMaker::Model")
+    assert models
+    assert image_pull_problems(template, Place(region=region)) == []
