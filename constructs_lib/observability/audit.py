@@ -6,14 +6,30 @@ logs go to a second bucket, and to an encrypted CloudWatch log group. A metric f
 that group counts SageMaker endpoint changes (create, update, delete, weight and capacity
 changes, endpoint-config create and delete) made by anyone other than the deployment
 roles, and an alarm fires on the first one: an endpoint changed outside the pipeline.
+
+CloudWatch Logs refuses a metric filter pattern longer than
+:data:`MAX_FILTER_PATTERN_LENGTH` characters, and the pattern grows with every deployment
+role, so :class:`AuditTrail` checks its length at synth; :func:`max_deployment_roles` tells
+how many roles of a given ARN length fit.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
-from aws_cdk import Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token
+from aws_cdk import (
+    Annotations,
+    ArnFormat,
+    Duration,
+    Names,
+    RemovalPolicy,
+    Stack,
+    Token,
+    region_info,
+)
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -22,7 +38,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib.core import acknowledge, is_token, require
+from constructs_lib.core import InvalidPropsError, acknowledge, is_token, require
 from constructs_lib.observability._validation import check_retention
 from constructs_lib.observability.actions import AlarmActions, check_actions
 from constructs_lib.observability.logs import (
@@ -34,8 +50,10 @@ from constructs_lib.observability.logs import (
 __all__ = [
     "AUDIT_METRIC_NAMESPACE",
     "ENDPOINT_CHANGE_EVENTS",
+    "MAX_FILTER_PATTERN_LENGTH",
     "AuditTrail",
     "endpoint_changes_filter_pattern",
+    "max_deployment_roles",
 ]
 
 #: The SageMaker API calls that change what an endpoint serves.
@@ -59,6 +77,22 @@ _AUTOSCALING_ROLE = (
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\w+=,.@/*-]+$")
 #: CloudFormation's limit on data resources across a trail's event selectors.
 _MAX_DATA_RESOURCES = 250
+#: CloudWatch Logs refuses a metric filter ``FilterPattern`` longer than this many characters
+#: (PutMetricFilter API; CloudFormation passes the rendered pattern through, so a longer one
+#: fails at deploy time).
+MAX_FILTER_PATTERN_LENGTH = 1024
+# Worst-case rendered lengths of the pseudo parameters a role ARN holds when the stack's
+# environment is unknown at synth (CDK's default bootstrap role ARN holds all three).
+# Assumed: an account id is 12 digits; a region name is at most 15 characters (the longest
+# CDK's region facts list is us-isof-south-1; commercial ones are 9-14); a partition is at
+# most 10 characters (aws-us-gov; the others are aws, aws-cn, aws-iso, aws-iso-b, aws-iso-e,
+# aws-iso-f, aws-eusc). When the stack's region is known, its partition is looked up instead.
+_PSEUDO_PARAMETER_MAX_LENGTH = {"AWS::AccountId": 12, "AWS::Region": 15, "AWS::Partition": 10}
+_PSEUDO_PARAMETER_LABELS = {
+    "AWS::AccountId": "account id",
+    "AWS::Region": "region",
+    "AWS::Partition": "partition",
+}
 
 
 class AuditTrail(Construct):
@@ -74,6 +108,17 @@ class AuditTrail(Construct):
     The filter matches the calls in :data:`ENDPOINT_CHANGE_EVENTS` whose
     ``userIdentity.sessionContext.sessionIssuer.arn`` is none of the deployment roles, or
     absent (IAM users, root, AWS services without a role session).
+
+    The filter pattern names every deployment role, and CloudWatch Logs refuses one longer
+    than :data:`MAX_FILTER_PATTERN_LENGTH` (1,024) characters. The pattern takes about 360
+    characters plus 60 and the ARN's length per role: the default roles (the bootstrap role,
+    at most 94 characters, and Application Auto Scaling's, at most 160) make it about 740
+    characters long, which leaves room for two more roles with 60-character ARNs;
+    :func:`max_deployment_roles` counts how many roles of an ARN length fit. Construction
+    raises :class:`~constructs_lib.core.InvalidPropsError` when the pattern would be too
+    long. ARNs holding the stack's unresolved account, region or partition count at their
+    longest (12, 15 and 10 characters); ARNs holding other unresolved values (e.g. a role
+    of this app) count only their literal text, so a pattern with them may still be too long.
 
     :param actions: what the endpoint-change alarm does on ALARM / OK. Required: pass e.g.
         ``NotificationTopic.actions``, or ``AlarmActions.none(reason=...)``.
@@ -169,6 +214,7 @@ class AuditTrail(Construct):
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         roles = self._deployment_roles(deployment_role_arns, allow_autoscaling_role)
+        self._check_filter_pattern_length(roles, allow_autoscaling_role)
 
         self.encryption_key: kms.IKey = encryption_key or kms.Key(
             self,
@@ -280,6 +326,61 @@ class AuditTrail(Construct):
             roles.append(f"arn:{stack.partition}:iam::{stack.account}:{_AUTOSCALING_ROLE}")
         return roles
 
+    def _check_filter_pattern_length(self, roles: Sequence[str], with_autoscaling: bool) -> None:
+        """Refuse role lists whose filter pattern would exceed CloudWatch Logs' limit.
+
+        Each ARN is replaced by a stand-in of its worst-case rendered length (see
+        :func:`_worst_case_stand_in`), and the pattern is rendered with the stand-ins.
+        """
+        stack = Stack.of(self)
+        maxima = dict(_PSEUDO_PARAMETER_MAX_LENGTH)
+        exact: set[str] = set()
+        if not is_token(stack.region):
+            partition = region_info.RegionInfo.get(stack.region).partition
+            if partition:
+                maxima["AWS::Partition"] = len(partition)
+                exact.add("AWS::Partition")
+        stand_ins: list[str] = []
+        refs: set[str] = set()
+        bounded = True
+        for arn in roles:
+            stand_in, arn_refs, arn_bounded = _worst_case_stand_in(stack, arn, maxima)
+            stand_ins.append(stand_in)
+            refs |= arn_refs
+            bounded = bounded and arn_bounded
+        length = len(endpoint_changes_filter_pattern(stand_ins).log_pattern_string)
+        if length <= MAX_FILTER_PATTERN_LENGTH:
+            return
+        estimated = [r for r in _PSEUDO_PARAMETER_MAX_LENGTH if r in refs - exact]
+        how = ""
+        if not bounded:
+            how = " at least (counting only the literal text of unresolved ARNs)"
+        elif estimated:
+            counted = [f"{_PSEUDO_PARAMETER_LABELS[r]} as {maxima[r]}" for r in estimated]
+            listed = " and ".join(
+                [", ".join(counted[:-1]), counted[-1]] if counted[:-1] else counted
+            )
+            how = f" in the worst case (counting an unresolved {listed} characters)"
+        fix = (
+            "allow fewer roles: cover the roles that share a name prefix with one wildcard "
+            "ARN (e.g. arn:aws:iam::123456789012:role/deployer-*), or deploy through one role "
+            "per deployment path"
+        )
+        if estimated:
+            fix += "; giving the stack an explicit account and region shortens the estimate"
+        autoscaling = " including the Application Auto Scaling role" if with_autoscaling else ""
+        average = -(-sum(len(a) for a in stand_ins) // len(stand_ins))  # rounded up
+        raise InvalidPropsError(
+            self,
+            "deployment_role_arns",
+            f"{len(roles)} role ARNs{autoscaling}",
+            f"make the endpoint-change filter pattern {length} characters long{how}, over "
+            f"CloudWatch Logs' limit of {MAX_FILTER_PATTERN_LENGTH} characters for a metric "
+            f"filter pattern; at most {max_deployment_roles(average)} role ARNs of "
+            f"{average} characters (their average length here) fit",
+            fix,
+        )
+
     def _deliver_to_log_group(self) -> None:
         """Have the trail deliver to the log group through a role with a managed policy.
 
@@ -389,6 +490,65 @@ def endpoint_changes_filter_pattern(deployment_role_arns: Sequence[str]) -> logs
     )
     who = logs.FilterPattern.any(logs.FilterPattern.not_exists(SESSION_ISSUER_ARN), others)
     return logs.FilterPattern.all(source, names, who)
+
+
+@lru_cache(maxsize=64)
+def max_deployment_roles(role_arn_length: int) -> int:
+    """How many deployment role ARNs of ``role_arn_length`` characters fit in the filter.
+
+    The count is of every role in the pattern of :func:`endpoint_changes_filter_pattern`
+    under :data:`MAX_FILTER_PATTERN_LENGTH`: with ``AuditTrail(allow_autoscaling_role=True)``
+    (the default) Application Auto Scaling's role (153 characters in the ``aws`` partition)
+    is one of them. E.g. ``max_deployment_roles(60)`` is 5, ``max_deployment_roles(100)``
+    is 4.
+    """
+    if role_arn_length < 1:
+        raise ValueError(f"role_arn_length={role_arn_length!r} must be at least 1")
+
+    def length(count: int) -> int:
+        arns = [str(i % 10) * role_arn_length for i in range(count)]
+        return len(endpoint_changes_filter_pattern(arns).log_pattern_string)
+
+    one, two, three = length(1), length(2), length(3)
+    if one > MAX_FILTER_PATTERN_LENGTH:
+        return 0
+    if two > MAX_FILTER_PATTERN_LENGTH:
+        return 1
+    # From two roles on, each further role adds the same text.
+    return 2 + (MAX_FILTER_PATTERN_LENGTH - two) // (three - two)
+
+
+def _worst_case_stand_in(
+    stack: Stack, arn: str, maxima: dict[str, int]
+) -> tuple[str, set[str], bool]:
+    """A stand-in for ``arn`` at its longest, its pseudo parameters, and if that is a bound.
+
+    Returns a string as long as ``arn`` can render, the pseudo parameters it holds, and
+    whether the string's length is an upper bound. A resolved ARN is its own stand-in. In
+    an ARN with tokens, the stack's pseudo parameters (``maxima``) become fillers of their
+    longest length and other tokens (e.g. the ARN of a role of this app) become empty: the
+    length is then only a lower bound (False).
+    """
+    if not is_token(arn):
+        return arn, set(), True
+    refs: set[str] = set()
+    text, bounded = _stand_in_of(stack.resolve(arn), maxima, refs)
+    return text, refs, bounded
+
+
+def _stand_in_of(node: Any, maxima: dict[str, int], refs: set[str]) -> tuple[str, bool]:
+    if isinstance(node, str):
+        return node, True
+    if isinstance(node, dict) and len(node) == 1:
+        if "Ref" in node and node["Ref"] in maxima:
+            refs.add(node["Ref"])
+            return "x" * maxima[node["Ref"]], True
+        if "Fn::Join" in node:
+            separator, parts = node["Fn::Join"]
+            if isinstance(separator, str) and isinstance(parts, list):
+                done = [_stand_in_of(p, maxima, refs) for p in parts]
+                return separator.join(t for t, _ in done), all(b for _, b in done)
+    return "", False
 
 
 def _allow_cloudtrail_to_use_key(

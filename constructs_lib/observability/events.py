@@ -4,26 +4,32 @@ SageMaker publishes two endpoint events to the default event bus (source ``aws.s
 SageMaker developer guide, "Events that Amazon SageMaker AI sends to Amazon EventBridge",
 https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html):
 
-- ``SageMaker Endpoint State Change``: the endpoint's status changed. The status is in
-  ``detail.EndpointStatus``, spelled in upper snake case (the guide's example shows
-  ``IN_SERVICE`` for the API's ``InService``).
+- ``SageMaker Endpoint State Change``: the endpoint's status changed, in
+  ``detail.EndpointStatus``. The guide's one example shows ``IN_SERVICE``: upper snake case,
+  where the DescribeEndpoint API says ``InService``.
 - ``SageMaker Endpoint Deployment State Change``: progress of a deployment (blue/green
   traffic shifting, capacity changes), with the same ``detail.EndpointStatus`` field
-  (``UPDATING`` in the guide's examples) plus ``PendingDeploymentSummary`` and per-variant
-  ``VariantStatus`` (Creating, Updating, Deleting, ActivatingTraffic, Baking).
+  (``UPDATING`` in both of the guide's examples) and per-variant ``VariantStatus``
+  (``Creating``, ``Updating``, ``Deleting``, ``ActivatingTraffic``, ``Baking``; none of
+  them reports a rollback).
 
-Neither event type has a "rollback" detail type of its own. The statuses that report a
-rollback are the DescribeEndpoint ``EndpointStatus`` values ``RollingBack`` (the endpoint
-is returning to its previous configuration) and ``UpdateRollbackFailed`` (both the
-deployment and its auto-rollback failed; the endpoint serves a mix of old and new
-configurations). The rollback rule therefore matches both detail types with
-``EndpointStatus`` ``ROLLING_BACK`` or ``UPDATE_ROLLBACK_FAILED``, the upper-snake-case
-spelling the events use. The guide shows no example event with these two values, so their
-spelling is inferred from the documented ``IN_SERVICE``/``UPDATING`` pattern.
+The failure rule matches ``FAILED``, the upper-snake-case spelling of the API's ``Failed``
+that public handlers of these events compare against.
+
+Neither event type has a rollback detail type of its own, and AWS documents no event with
+a rollback status. The DescribeEndpoint API has two (SageMaker API reference,
+DescribeEndpoint, EndpointStatus): ``RollingBack`` (documented for endpoints with
+autoscaling whose weight or capacity change failed: the endpoint returns to its previous
+configuration, then to ``InService``) and ``UpdateRollbackFailed`` (both the deployment and
+its auto-rollback failed; the endpoint serves a mix of the old and new configurations). As
+no event shows how they are spelled, the rollback rule matches every plausible spelling on
+both detail types: the upper snake case the documented events use (``ROLLING_BACK``,
+``UPDATE_ROLLBACK_FAILED``) and the API's own (``RollingBack``, ``UpdateRollbackFailed``);
+see :data:`ROLLBACK_STATUSES`.
 
 A blue/green deployment that SageMaker rolls back successfully (an auto-rollback alarm
-fired) returns the endpoint to ``IN_SERVICE`` on the old configuration without a distinct
-status: give the rollback alarms themselves an alarm action to be told of those.
+fired) returns the endpoint to ``IN_SERVICE`` on the old configuration without a documented
+rollback status: give the rollback alarms themselves an alarm action to be told of those.
 """
 
 from __future__ import annotations
@@ -61,9 +67,32 @@ ENDPOINT_STATE_CHANGE = "SageMaker Endpoint State Change"
 #: ``detail-type`` of SageMaker's endpoint deployment progress events.
 DEPLOYMENT_STATE_CHANGE = "SageMaker Endpoint Deployment State Change"
 #: ``EndpointStatus`` values the failure rule matches.
-FAILED_STATUSES: tuple[str, ...] = ("FAILED",)
-#: ``EndpointStatus`` values the rollback rule matches (API: RollingBack, UpdateRollbackFailed).
-ROLLBACK_STATUSES: tuple[str, ...] = ("ROLLING_BACK", "UPDATE_ROLLBACK_FAILED")
+#:
+#: Spelled as the endpoint events spell statuses: the developer guide's samples show upper
+#: snake case (``IN_SERVICE``, ``UPDATING``; automating-sagemaker-with-eventbridge.html),
+#: and public handlers of these events map ``FAILED`` (e.g. awslabs/
+#: stable-diffusion-aws-extension, middleware_api/endpoints/endpoint_event.py, whose mapping
+#: of "EventBridge event status (upper case)" holds IN_SERVICE, CREATING, UPDATING,
+#: DELETING, DELETED and FAILED). No guide sample shows a failed endpoint, so the API's
+#: spelling (``Failed``, DescribeEndpoint) is matched too.
+FAILED_STATUSES: tuple[str, ...] = ("FAILED", "Failed")
+#: ``EndpointStatus`` values the rollback rule matches: every plausible spelling, because
+#: AWS documents none for an event.
+#:
+#: - Documented: only as DescribeEndpoint API values, ``RollingBack`` and
+#:   ``UpdateRollbackFailed`` (API reference, DescribeEndpoint, EndpointStatus; botocore's
+#:   sagemaker service-2.json EndpointStatus enum). No event sample in the developer guide
+#:   (automating-sagemaker-with-eventbridge.html) or in public code shows either, and the
+#:   deployment events' documented ``VariantStatus`` stages (Creating, Updating, Deleting,
+#:   ActivatingTraffic, Baking) have no rollback stage to match instead.
+#: - Inferred: ``ROLLING_BACK`` and ``UPDATE_ROLLBACK_FAILED``, the upper snake case of the
+#:   documented samples (``IN_SERVICE`` for ``InService``, ``UPDATING`` for ``Updating``).
+ROLLBACK_STATUSES: tuple[str, ...] = (
+    "ROLLING_BACK",
+    "UPDATE_ROLLBACK_FAILED",
+    "RollingBack",
+    "UpdateRollbackFailed",
+)
 
 _MAX_RETRY_ATTEMPTS = 185
 _DLQ_RETENTION = Duration.days(14)
@@ -77,8 +106,10 @@ class EndpointEventRules(Construct):
 
     - ``failed_rule``: ``SageMaker Endpoint State Change`` with ``EndpointStatus`` FAILED;
     - ``rollback_rule``: ``SageMaker Endpoint State Change`` or ``SageMaker Endpoint
-      Deployment State Change`` with ``EndpointStatus`` ROLLING_BACK or
-      UPDATE_ROLLBACK_FAILED (see the module documentation for why).
+      Deployment State Change`` with ``EndpointStatus`` ROLLING_BACK,
+      UPDATE_ROLLBACK_FAILED, RollingBack or UpdateRollbackFailed (AWS documents no event
+      with a rollback status, so the rule matches both the events' upper snake case and
+      the API's spelling; see the module documentation).
 
     The topic receives the event JSON unchanged. For a topic of this app encrypted with a
     KMS key, CDK adds ``events.amazonaws.com`` to the key policy; an imported topic's key
@@ -157,7 +188,8 @@ class EndpointEventRules(Construct):
             [ENDPOINT_STATE_CHANGE],
             {"EndpointStatus": list(FAILED_STATUSES), **detail_names},
         )
-        #: The rule for deployments that roll back or fail to roll back.
+        #: The rule for deployments that roll back or fail to roll back. AWS documents no
+        #: event with these statuses: ROLLBACK_STATUSES holds every plausible spelling.
         self.rollback_rule: events.Rule = self._rule(
             "DeploymentRollbackRule",
             "A SageMaker endpoint is rolling back, or its rollback failed.",

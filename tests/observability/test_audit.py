@@ -15,15 +15,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, Environment, Stack, region_info
 from aws_cdk import aws_cloudtrail as cloudtrail
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib.compliance import unacknowledged_findings
 from constructs_lib.core import InvalidPropsError
-from constructs_lib.observability import AlarmActions, AuditTrail, NotificationTopic
+from constructs_lib.observability import (
+    AlarmActions,
+    AuditTrail,
+    NotificationTopic,
+    endpoint_changes_filter_pattern,
+)
+from constructs_lib.observability.audit import (
+    _AUTOSCALING_ROLE,
+    _PSEUDO_PARAMETER_MAX_LENGTH,
+    MAX_FILTER_PATTERN_LENGTH,
+    max_deployment_roles,
+)
 
 EVENTS = Path(__file__).parent / "events"
 QUIET = AlarmActions.none(reason="Reviewed weekly from the dashboard.")
@@ -238,12 +250,16 @@ def test_access_logs_bucket_is_s3_encrypted_versioned_private_and_tls_only(
 
 def _render(value: Any) -> str:
     """Resolve a template string (Fn::Join of literals and pseudo-parameter Refs)."""
+    return _render_with(value, PSEUDO)
+
+
+def _render_with(value: Any, pseudo: dict[str, str]) -> str:
     if isinstance(value, str):
         return value
     if "Ref" in value:
-        return PSEUDO[value["Ref"]]
+        return pseudo[value["Ref"]]
     separator, parts = value["Fn::Join"]
-    return separator.join(_render(p) for p in parts)
+    return separator.join(_render_with(p, pseudo) for p in parts)
 
 
 @pytest.fixture(scope="module")
@@ -386,6 +402,174 @@ def test_bad_props_are_refused(kwargs: dict[str, Any], message: str) -> None:
     props: dict[str, Any] = {"actions": QUIET, **kwargs}
     with pytest.raises(InvalidPropsError, match=message):
         AuditTrail(stack, "Audit", **props)
+
+
+# -- the filter pattern's length limit (PutMetricFilter: FilterPattern <= 1,024 characters) ------
+
+#: The longest values the pseudo parameters take in any partition and region.
+WORST = {
+    "AWS::Partition": "aws-us-gov",
+    "AWS::AccountId": "0" * 12,
+    "AWS::Region": "us-isof-south-1",
+}
+ACCOUNT = "123456789012"
+
+
+def _pattern_length(arns: list[str]) -> int:
+    return len(endpoint_changes_filter_pattern(arns).log_pattern_string)
+
+
+def _bootstrap_role(stack: Stack) -> str:
+    return (
+        f"arn:{stack.partition}:iam::{stack.account}:role/"
+        f"cdk-hnb659fds-cfn-exec-role-{stack.account}-{stack.region}"
+    )
+
+
+def _padded_role(name: str, arns: list[str], length: int) -> str:
+    """A role ARN that, added to ``arns``, makes the resolved pattern ``length`` long."""
+    arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    return arn + "x" * (length - _pattern_length([*arns, arn]))
+
+
+def test_reference_default_roles_fit_the_limit_in_every_partition_and_region(
+    built: dict[str, Any], cfn: Any
+) -> None:
+    filter_id = cfn.logical_id(built["trail"].endpoint_changes_filter)
+    pattern = built["template"].to_json()["Resources"][filter_id]["Properties"]["FilterPattern"]
+    worst = _render_with(pattern, WORST)
+    assert len(_render(pattern)) < len(worst) <= MAX_FILTER_PATTERN_LENGTH
+    assert len(worst) == 737
+
+
+def test_worst_case_lengths_cover_every_region_and_partition_cdk_knows() -> None:
+    regions = region_info.RegionInfo.regions
+    assert max(len(r.name) for r in regions) <= _PSEUDO_PARAMETER_MAX_LENGTH["AWS::Region"]
+    longest_partition = max(len(r.partition) for r in regions if r.partition)
+    assert longest_partition <= _PSEUDO_PARAMETER_MAX_LENGTH["AWS::Partition"]
+    assert len(WORST["AWS::Region"]) == _PSEUDO_PARAMETER_MAX_LENGTH["AWS::Region"]
+    assert len(WORST["AWS::Partition"]) == _PSEUDO_PARAMETER_MAX_LENGTH["AWS::Partition"]
+
+
+def test_too_many_roles_are_refused_with_count_length_fit_and_fix() -> None:
+    arns = [f"arn:aws:iam::{ACCOUNT}:role/ml-deployer-team-{i:02d}" for i in range(12)]
+    length = _pattern_length(arns)
+    assert length > MAX_FILTER_PATTERN_LENGTH
+    assert {len(a) for a in arns} == {len(arns[0])}
+    fit = max_deployment_roles(len(arns[0]))
+    assert fit == 6
+    stack = Stack(App(), "Bad")
+    message = (
+        rf"^Bad/Audit: deployment_role_arns='12 role ARNs' make the endpoint-change filter "
+        rf"pattern {length} characters long, over CloudWatch Logs' limit of 1024 characters "
+        rf"for a metric filter pattern; at most {fit} role ARNs of {len(arns[0])} characters "
+        r"\(their average length here\) fit\. Fix: allow fewer roles: cover the roles that "
+        r"share a "
+        r"name prefix with one wildcard ARN \(e\.g\. arn:aws:iam::123456789012:role/"
+        r"deployer-\*\), or deploy through one role per deployment path$"
+    )
+    with pytest.raises(InvalidPropsError, match=message):
+        AuditTrail(
+            stack, "Audit", actions=QUIET, deployment_role_arns=arns, allow_autoscaling_role=False
+        )
+    # The fix: one wildcard for the team's roles.
+    AuditTrail(
+        stack,
+        "Fixed",
+        actions=QUIET,
+        deployment_role_arns=[f"arn:aws:iam::{ACCOUNT}:role/ml-deployer-team-*"],
+        allow_autoscaling_role=False,
+    )
+
+
+def test_pattern_of_exactly_the_limit_is_accepted_and_one_character_more_refused() -> None:
+    """Boundary, with the default autoscaling role in a stack of a known environment.
+
+    The autoscaling role's partition stays a token there; its length is that of the
+    region's partition, so the estimate is exact and equals the deployed pattern.
+    """
+    autoscaling = f"arn:aws:iam::{ACCOUNT}:{_AUTOSCALING_ROLE}"
+    others = [f"arn:aws:iam::{ACCOUNT}:role/deployer-{i}" for i in range(3)]
+    at_limit = _padded_role("release-", [*others, autoscaling], MAX_FILTER_PATTERN_LENGTH)
+    app = App()
+    env = Environment(account=ACCOUNT, region="us-east-1")
+    ok = Stack(app, "AtLimit", env=env)
+    trail = AuditTrail(ok, "Audit", actions=QUIET, deployment_role_arns=[*others, at_limit])
+    assert (
+        trail.deployment_role_arns[-1] == f"arn:{ok.partition}:iam::{ACCOUNT}:{_AUTOSCALING_ROLE}"
+    )
+    (metric_filter,) = Template.from_stack(ok).find_resources("AWS::Logs::MetricFilter").values()
+    assert len(_render(metric_filter["Properties"]["FilterPattern"])) == MAX_FILTER_PATTERN_LENGTH
+
+    too_long = Stack(app, "OverLimit", env=env)
+    over = [*others, at_limit + "x", autoscaling]
+    average = -(-sum(len(a) for a in over) // len(over))
+    fit = max_deployment_roles(average)
+    assert fit == 4
+    with pytest.raises(
+        InvalidPropsError,
+        match=r"^OverLimit/Audit: deployment_role_arns='5 role ARNs including the Application "
+        r"Auto Scaling role' make the endpoint-change filter pattern 1025 characters long, over "
+        r"CloudWatch Logs' limit of 1024 characters for a metric filter pattern; at most "
+        rf"{fit} role ARNs of {average} characters \(their average length here\) fit\. Fix: "
+        r".* per deployment path$",
+    ):
+        AuditTrail(too_long, "Audit", actions=QUIET, deployment_role_arns=[*others, at_limit + "x"])
+
+
+def test_unresolved_account_region_and_partition_count_at_their_longest() -> None:
+    """Roles that fit in us-east-1 but not in every region are refused without an env."""
+    stack = Stack(App(), "Agnostic")
+    resolved_bootstrap = (
+        f"arn:aws:iam::{ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-{ACCOUNT}-us-east-1"
+    )
+    autoscaling = f"arn:aws:iam::{ACCOUNT}:{_AUTOSCALING_ROLE}"
+    # 1,014 characters in us-east-1, 20 more in the worst case (+13 bootstrap, +7 autoscaling).
+    extra = _padded_role("release", [resolved_bootstrap, autoscaling], 1014)
+    with pytest.raises(
+        InvalidPropsError,
+        match=r"deployment_role_arns='3 role ARNs including the Application Auto Scaling role' "
+        r"make the endpoint-change filter pattern 1034 characters long in the worst case "
+        r"\(counting an unresolved account id as 12, region as 15 and partition as 10 "
+        r"characters\).*Fix: .*; giving the stack an explicit account and region shortens the "
+        r"estimate$",
+    ):
+        AuditTrail(
+            stack, "Audit", actions=QUIET, deployment_role_arns=[_bootstrap_role(stack), extra]
+        )
+    # With an explicit environment the same roles are known to fit.
+    env_stack = Stack(App(), "InUsEast1", env=Environment(account=ACCOUNT, region="us-east-1"))
+    AuditTrail(
+        env_stack, "Audit", actions=QUIET, deployment_role_arns=[_bootstrap_role(env_stack), extra]
+    )
+
+
+def test_other_unresolved_arns_count_only_their_literal_text() -> None:
+    stack = Stack(App(), "AppRoles")
+    role = iam.Role(stack, "Deployer", assumed_by=iam.AccountRootPrincipal())
+    # An app role's ARN is unknown at synth: one such role is not refused ...
+    AuditTrail(stack, "One", actions=QUIET, deployment_role_arns=[role.role_arn])
+    # ... but when the rest already exceeds the limit, the pattern is too long anyway.
+    many = [f"arn:aws:iam::{ACCOUNT}:role/ml-deployer-team-{i:02d}" for i in range(12)]
+    with pytest.raises(
+        InvalidPropsError,
+        match=r"deployment_role_arns='14 role ARNs including the Application Auto Scaling role' "
+        r"make the endpoint-change filter pattern \d+ characters long at least \(counting only "
+        r"the literal text of unresolved ARNs\)",
+    ):
+        AuditTrail(stack, "Many", actions=QUIET, deployment_role_arns=[role.role_arn, *many])
+
+
+@pytest.mark.parametrize("arn_length", [20, 47, 60, 100, 153, 300, 600, 1000])
+def test_max_deployment_roles_is_the_most_that_fit(arn_length: int) -> None:
+    fit = max_deployment_roles(arn_length)
+    assert _pattern_length(["a" * arn_length] * fit) <= MAX_FILTER_PATTERN_LENGTH
+    assert _pattern_length(["a" * arn_length] * (fit + 1)) > MAX_FILTER_PATTERN_LENGTH
+
+
+def test_max_deployment_roles_refuses_a_length_below_one() -> None:
+    with pytest.raises(ValueError, match="role_arn_length=0 must be at least 1"):
+        max_deployment_roles(0)
 
 
 # -- compliance --------------------------------------------------------------------------------

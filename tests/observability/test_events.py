@@ -6,17 +6,23 @@ The sample events in ``events/`` follow the examples of the SageMaker developer 
 ``endpoint-state-change-*.json`` the "Endpoint state change" example (IN_SERVICE) with the
 status and endpoint name changed; ``endpoint-deployment-state-change-*.json`` the "Endpoint
 deployment state change" blue/green canary example (UPDATING; its ``Timestamp`` placeholder
-and trailing commas made valid JSON). The ROLLING_BACK and UPDATE_ROLLBACK_FAILED statuses
-spell the API's RollingBack and UpdateRollbackFailed the way the guide spells InService.
+and trailing commas made valid JSON).
+
+AWS documents no event with a rollback status. The samples with ROLLING_BACK and
+UPDATE_ROLLBACK_FAILED spell the API's RollingBack and UpdateRollbackFailed the way the
+guide spells InService (IN_SERVICE); the ``*-api-case.json`` samples spell them (and
+Updating) as the API does. The rollback rule must match both spellings.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_kms as kms
@@ -26,7 +32,13 @@ from moto import mock_aws
 
 from constructs_lib.compliance import unacknowledged_findings
 from constructs_lib.core import InvalidPropsError
-from constructs_lib.observability import EndpointEventRules
+from constructs_lib.observability import (
+    DEPLOYMENT_STATE_CHANGE,
+    ENDPOINT_STATE_CHANGE,
+    FAILED_STATUSES,
+    ROLLBACK_STATUSES,
+    EndpointEventRules,
+)
 
 EVENTS = Path(__file__).parent / "events"
 
@@ -81,7 +93,7 @@ def test_rule_event_patterns(built: dict[str, Any]) -> None:
     assert patterns["failed"] == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Endpoint State Change"],
-        "detail": {"EndpointStatus": ["FAILED"], "EndpointName": ["churn-ep"]},
+        "detail": {"EndpointStatus": ["FAILED", "Failed"], "EndpointName": ["churn-ep"]},
     }
     assert patterns["rollback"] == {
         "source": ["aws.sagemaker"],
@@ -90,7 +102,12 @@ def test_rule_event_patterns(built: dict[str, Any]) -> None:
             "SageMaker Endpoint Deployment State Change",
         ],
         "detail": {
-            "EndpointStatus": ["ROLLING_BACK", "UPDATE_ROLLBACK_FAILED"],
+            "EndpointStatus": [
+                "ROLLING_BACK",
+                "UPDATE_ROLLBACK_FAILED",
+                "RollingBack",
+                "UpdateRollbackFailed",
+            ],
             "EndpointName": ["churn-ep"],
         },
     }
@@ -177,6 +194,17 @@ CASES = [
     ("rollback", "endpoint-state-change-failed.json", False),
     ("rollback", "endpoint-state-change-in-service.json", False),
     ("rollback-any", "endpoint-deployment-state-change-update-rollback-failed.json", True),
+    # Every plausible spelling of the two rollback statuses, on both detail types.
+    ("rollback", "endpoint-state-change-rolling-back-api-case.json", True),
+    ("rollback", "endpoint-state-change-update-rollback-failed.json", True),
+    ("rollback", "endpoint-deployment-state-change-rolling-back.json", True),
+    ("rollback", "endpoint-deployment-state-change-update-rollback-failed-api-case.json", True),
+    ("rollback", "endpoint-state-change-updating-api-case.json", False),
+    ("rollback", "endpoint-deployment-state-change-rolling-back-other-endpoint.json", False),
+    ("rollback-any", "endpoint-deployment-state-change-rolling-back-other-endpoint.json", True),
+    ("rollback-any", "endpoint-state-change-updating-api-case.json", False),
+    ("failed", "endpoint-state-change-rolling-back-api-case.json", False),
+    ("failed", "endpoint-state-change-update-rollback-failed.json", False),
 ]
 
 
@@ -185,6 +213,70 @@ def test_rule_patterns_on_sample_events(
     built: dict[str, Any], rule: str, event: str, matches: bool
 ) -> None:
     assert pattern_matches(built["patterns"][rule], _event(event)) is matches
+
+
+#: The DescribeEndpoint ``EndpointStatus`` values (botocore's sagemaker service model).
+API_STATUSES: tuple[str, ...] = tuple(
+    botocore.session.get_session().get_service_model("sagemaker").shape_for("EndpointStatus").enum
+)
+ROLLBACK_API_STATUSES = ("RollingBack", "UpdateRollbackFailed")
+
+
+def _upper_snake(api_status: str) -> str:
+    """The endpoint events' spelling of an API status (InService -> IN_SERVICE)."""
+    return "_".join(w.upper() for w in re.findall(r"[A-Z][a-z]*", api_status))
+
+
+def test_rollback_statuses_are_the_api_values_in_both_spellings() -> None:
+    assert set(ROLLBACK_API_STATUSES) <= set(API_STATUSES)
+    assert _upper_snake("InService") == "IN_SERVICE"  # the guide's documented sample
+    assert set(ROLLBACK_STATUSES) == {
+        *ROLLBACK_API_STATUSES,
+        *(_upper_snake(s) for s in ROLLBACK_API_STATUSES),
+    }
+    # FAILED: public handlers of the event; Failed: the API's spelling, as no sample shows one.
+    assert set(FAILED_STATUSES) == {"FAILED", "Failed"} and "Failed" in API_STATUSES
+
+
+def _with_status(name: str, status: str, endpoint: str = "churn-ep") -> dict[str, Any]:
+    event = _event(name)
+    event["detail"]["EndpointStatus"] = status
+    event["detail"]["EndpointName"] = endpoint
+    return event
+
+
+SHAPES = {
+    ENDPOINT_STATE_CHANGE: "endpoint-state-change-in-service.json",
+    DEPLOYMENT_STATE_CHANGE: "endpoint-deployment-state-change-updating.json",
+}
+
+
+@pytest.mark.parametrize("detail_type", list(SHAPES))
+@pytest.mark.parametrize(
+    "status", ["ROLLING_BACK", "UPDATE_ROLLBACK_FAILED", "RollingBack", "UpdateRollbackFailed"]
+)
+def test_rollback_rule_matches_every_plausible_spelling(
+    built: dict[str, Any], detail_type: str, status: str
+) -> None:
+    event = _with_status(SHAPES[detail_type], status)
+    assert event["detail-type"] == detail_type
+    assert pattern_matches(built["patterns"]["rollback"], event)
+    assert pattern_matches(built["patterns"]["rollback-any"], event)
+    assert not pattern_matches(built["patterns"]["failed"], event)
+    other = _with_status(SHAPES[detail_type], status, endpoint="other-ep")
+    assert not pattern_matches(built["patterns"]["rollback"], other)
+    assert pattern_matches(built["patterns"]["rollback-any"], other)
+
+
+@pytest.mark.parametrize("detail_type", list(SHAPES))
+def test_rollback_rule_ignores_every_other_status_in_both_spellings(
+    built: dict[str, Any], detail_type: str
+) -> None:
+    others = [s for s in API_STATUSES if s not in ROLLBACK_API_STATUSES]
+    assert {"InService", "Updating", "Failed"} <= set(others)
+    for status in [*others, *(_upper_snake(s) for s in others), "DELETED"]:
+        event = _with_status(SHAPES[detail_type], status)
+        assert not pattern_matches(built["patterns"]["rollback-any"], event), status
 
 
 def test_moto_routes_the_same_events_to_a_queue(built: dict[str, Any]) -> None:
