@@ -33,6 +33,7 @@ from constructs_lib.observability.actions import (
 )
 from constructs_lib.observability.alarm_settings import (
     DEFAULT_CRITICAL_KINDS,
+    LOW_TRAFFIC_KINDS,
     AlarmKind,
     AlarmSettings,
     BacklogAgeAlarm,
@@ -43,13 +44,16 @@ from constructs_lib.observability.alarm_settings import (
     LatencyAlarm,
     ServerlessAlarm,
     UtilizationAlarm,
+    rollback_refusal,
 )
 from constructs_lib.observability.alarms import EndpointAlarms, MonitoredAlarm
 from constructs_lib.observability.audit import (
     AUDIT_METRIC_NAMESPACE,
     ENDPOINT_CHANGE_EVENTS,
+    MAX_FILTER_PATTERN_LENGTH,
     AuditTrail,
     endpoint_changes_filter_pattern,
+    max_deployment_roles,
 )
 from constructs_lib.observability.dashboard import MAX_ALARMS_PER_WIDGET, EndpointDashboard
 from constructs_lib.observability.events import (
@@ -78,7 +82,9 @@ __all__ = [
     "ENDPOINT_LOG_GROUP_PREFIX",
     "ENDPOINT_STATE_CHANGE",
     "FAILED_STATUSES",
+    "LOW_TRAFFIC_KINDS",
     "MAX_ALARMS_PER_WIDGET",
+    "MAX_FILTER_PATTERN_LENGTH",
     "RETENTION_DAYS",
     "ROLLBACK_STATUSES",
     "AlarmActions",
@@ -102,5 +108,7 @@ __all__ = [
     "ServerlessAlarm",
     "UtilizationAlarm",
     "endpoint_changes_filter_pattern",
+    "max_deployment_roles",
     "retention_from_days",
+    "rollback_refusal",
 ]

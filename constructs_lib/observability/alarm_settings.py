@@ -28,6 +28,7 @@ from constructs_lib.observability._validation import check_evaluation, check_who
 
 __all__ = [
     "DEFAULT_CRITICAL_KINDS",
+    "LOW_TRAFFIC_KINDS",
     "AlarmKind",
     "AlarmSettings",
     "BacklogAgeAlarm",
@@ -38,6 +39,7 @@ __all__ = [
     "LatencyAlarm",
     "ServerlessAlarm",
     "UtilizationAlarm",
+    "rollback_refusal",
 ]
 
 _ONE_MINUTE = Duration.minutes(1)
@@ -249,6 +251,23 @@ DEFAULT_CRITICAL_KINDS: tuple[AlarmKind, ...] = (
     AlarmKind.INVOCATIONS,
     AlarmKind.BACKLOG_AGE,
 )
+
+#: Kinds that alarm on low or vanished traffic, so they never guard a deployment.
+LOW_TRAFFIC_KINDS: frozenset[AlarmKind] = frozenset({AlarmKind.INVOCATIONS})
+
+
+def rollback_refusal(kind: AlarmKind, settings: AlarmSettings) -> str | None:
+    """Why alarms of ``kind`` with ``settings`` must not be rollback alarms, or None.
+
+    SageMaker terminates a guarded deployment when a rollback alarm is in ALARM, also when
+    the old fleet trips it, so an alarm that fires on low traffic or on missing data would
+    roll back every update of a quiet endpoint.
+    """
+    if kind in LOW_TRAFFIC_KINDS:
+        return "alarms on low or vanished traffic"
+    if settings.treat_missing_data == cloudwatch.TreatMissingData.BREACHING:
+        return "treats missing data as breaching"
+    return None
 
 
 # -- helpers for EndpointAlarms ------------------------------------------------------------------

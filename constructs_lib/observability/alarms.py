@@ -34,6 +34,7 @@ from constructs_lib.observability._targets import (
 from constructs_lib.observability.actions import AlarmActions, check_actions
 from constructs_lib.observability.alarm_settings import (
     DEFAULT_CRITICAL_KINDS,
+    LOW_TRAFFIC_KINDS,
     AlarmKind,
     AlarmSettings,
     BacklogAgeAlarm,
@@ -46,8 +47,10 @@ from constructs_lib.observability.alarm_settings import (
     UtilizationAlarm,
     describe_condition,
     resolve_settings,
+    rollback_refusal,
     threshold_in_metric_units,
 )
+from constructs_lib.serving.deployment import MAX_ROLLBACK_ALARMS
 from constructs_lib.serving.endpoint import Endpoint
 
 __all__ = ["EndpointAlarms", "MonitoredAlarm"]
@@ -67,7 +70,8 @@ class EndpointAlarms(Construct):
                                 variants=[MonitoredVariant("blue", instance_type="ml.m5.large")],
                                 actions=topic.actions)
         Endpoint(self, "Endpoint", endpoint_name="churn", variants=[...],
-                 deployment_policy=DeploymentPolicy.canary(rollback_alarms=[alarms.composite]))
+                 deployment_policy=DeploymentPolicy.canary(
+                     rollback_alarms=alarms.rollback_alarms))
 
     Alarms created per production variant (each kind can be disabled or tuned):
 
@@ -81,11 +85,14 @@ class EndpointAlarms(Construct):
     - async endpoints (endpoint level): backlog size, age of the oldest request and backlog
       without capacity.
 
-    As a rollback alarm: the default critical kinds include vanished invocations, so a
-    guarded update that bakes without traffic rolls back; send traffic while it bakes, or
-    leave ``AlarmKind.INVOCATIONS`` out of ``critical``. Whether SageMaker evaluates a
-    *composite* rollback alarm is not settled by its documentation; ``critical_alarms``
-    (metric alarms, at most 10 per deployment) can be passed instead.
+    Rollback: :attr:`rollback_alarms` are the metric alarms of the ``rollback`` kinds on
+    the production variants, as SageMaker documents rollback alarms (metric alarms, at most
+    10 per deployment). SageMaker terminates a deployment when the *old* fleet trips a
+    rollback alarm, so a kind that alarms on low traffic (``AlarmKind.INVOCATIONS``) or an
+    alarm that treats missing data as breaching is never in that set: naming one in
+    ``rollback`` is refused. The :attr:`composite` pages; SageMaker does not document
+    composite alarms as rollback alarms (``DeploymentPolicy`` accepts one only with
+    ``allow_composite_alarms=True``).
 
     :param actions: what every alarm, and the composite, does on ALARM / OK. Required:
         pass e.g. ``NotificationTopic.actions``, or ``AlarmActions.none(reason=...)``.
@@ -137,6 +144,9 @@ class EndpointAlarms(Construct):
     :param critical: the kinds joined into :attr:`composite`. Default:
         :data:`DEFAULT_CRITICAL_KINDS` (latency, 5XX rate, invocations, backlog age; each
         where it exists).
+    :param rollback: the kinds whose alarms form :attr:`rollback_alarms`. Default: the
+        ``critical`` kinds that may guard a deployment (not low-traffic kinds, not alarms
+        that breach on missing data).
     """
 
     def __init__(
@@ -169,6 +179,7 @@ class EndpointAlarms(Construct):
         backlog_age: BacklogAgeAlarm | None = None,
         backlog_without_capacity: BacklogAlarm | None = None,
         critical: Sequence[AlarmKind] | None = None,
+        rollback: Sequence[AlarmKind] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         #: The actions every alarm and the composite run.
@@ -223,6 +234,7 @@ class EndpointAlarms(Construct):
                 "pass AlarmKind members, e.g. AlarmKind.MODEL_LATENCY",
             )
         self._critical_kinds = frozenset(critical_kinds)
+        self._rollback_kinds = self._resolve_rollback(critical_kinds, rollback)
         self._variants_scope = Construct(self, "Variants")
         self._names: set[str] = set()
         self._endpoint_label = self.target.fixed_name or self.alarm_name_prefix
@@ -238,9 +250,28 @@ class EndpointAlarms(Construct):
         self.critical_alarms: tuple[cloudwatch.Alarm, ...] = tuple(
             a.alarm for a in found if a.critical
         )
-        #: Any critical alarm in ALARM; the endpoint's auto-rollback alarm. None when no
-        #: critical alarm exists (every critical kind disabled).
+        #: Any critical alarm in ALARM, for paging. None when no critical alarm exists
+        #: (every critical kind disabled).
         self.composite: cloudwatch.CompositeAlarm | None = self._composite()
+
+    @property
+    def rollback_alarms(self) -> tuple[cloudwatch.Alarm, ...]:
+        """The metric alarms to pass as a deployment's ``rollback_alarms`` (at most 10).
+
+        Raises :class:`~constructs_lib.core.InvalidPropsError` when the ``rollback`` kinds
+        make more than SageMaker's limit of 10.
+        """
+        chosen = tuple(a.alarm for a in self.alarms if a.rollback)
+        require(
+            len(chosen) <= MAX_ROLLBACK_ALARMS,
+            self,
+            "rollback",
+            f"{len(chosen)} alarms ({', '.join(str(a) for a in self.alarms if a.rollback)})",
+            f"exceeds the {MAX_ROLLBACK_ALARMS} rollback alarms SageMaker accepts per deployment",
+            "name fewer kinds in rollback=[...] (e.g. [AlarmKind.SERVER_ERROR_RATE]), "
+            "or split the variants over several endpoints",
+        )
+        return chosen
 
     # -- public helpers ---------------------------------------------------------------------
 
@@ -279,7 +310,8 @@ class EndpointAlarms(Construct):
             metric = self._metric_for(kind, variant, setting)
             alarm = self._alarm(scope, kind, variant.name, metric, setting)
             critical = kind in self._critical_kinds and not variant.shadow
-            result.append(MonitoredAlarm(kind, variant.name, alarm, critical))
+            rollback = kind in self._rollback_kinds and not variant.shadow
+            result.append(MonitoredAlarm(kind, variant.name, alarm, critical, rollback))
         return result
 
     def _endpoint_alarms(self) -> list[MonitoredAlarm]:
@@ -291,8 +323,60 @@ class EndpointAlarms(Construct):
             metric_name, statistic = _ENDPOINT_METRICS[kind]
             metric = self.target.endpoint_metric(metric_name, statistic, setting.period)
             alarm = self._alarm(self, kind, None, metric, setting)
-            result.append(MonitoredAlarm(kind, None, alarm, kind in self._critical_kinds))
+            result.append(
+                MonitoredAlarm(
+                    kind,
+                    None,
+                    alarm,
+                    kind in self._critical_kinds,
+                    kind in self._rollback_kinds,
+                )
+            )
         return result
+
+    def _resolve_rollback(
+        self, critical: Sequence[AlarmKind], rollback: Sequence[AlarmKind] | None
+    ) -> frozenset[AlarmKind]:
+        if rollback is None:
+            return frozenset(
+                k
+                for k in critical
+                if self.settings[k].enabled and rollback_refusal(k, self.settings[k]) is None
+            )
+        for i, kind in enumerate(rollback):
+            require(
+                isinstance(kind, AlarmKind),
+                self,
+                f"rollback[{i}]",
+                kind,
+                "is not an AlarmKind",
+                "pass AlarmKind members, e.g. AlarmKind.SERVER_ERROR_RATE",
+            )
+            require(
+                self.settings[kind].enabled,
+                self,
+                f"rollback[{i}]",
+                kind.value,
+                "is a disabled alarm kind",
+                f"enable {kind.prop}, or leave {kind.value} out of rollback",
+            )
+            reason = rollback_refusal(kind, self.settings[kind])
+            if reason is not None:
+                raise InvalidPropsError(
+                    self,
+                    f"rollback[{i}]",
+                    kind.value,
+                    f"{reason}: SageMaker terminates a deployment when the old fleet trips a "
+                    "rollback alarm, so every update of an endpoint without traffic would roll "
+                    "back",
+                    f"leave {kind.value} out of rollback (it can still page through critical)"
+                    + (
+                        ""
+                        if kind in LOW_TRAFFIC_KINDS
+                        else f", or set {kind.prop}.treat_missing_data to NOT_BREACHING"
+                    ),
+                )
+        return frozenset(rollback)
 
     def _metric_for(
         self, kind: AlarmKind, v: ResolvedVariant, s: AlarmSettings
@@ -393,12 +477,14 @@ class MonitoredAlarm:
     :param variant_name: the variant, or None for endpoint-level (async backlog) alarms.
     :param alarm: the CloudWatch alarm.
     :param critical: whether the composite alarm includes it.
+    :param rollback: whether it is one of :attr:`EndpointAlarms.rollback_alarms`.
     """
 
     kind: AlarmKind
     variant_name: str | None
     alarm: cloudwatch.Alarm
     critical: bool
+    rollback: bool = False
 
     def __str__(self) -> str:
         return f"{self.variant_name or '<endpoint>'}/{self.kind.value}"

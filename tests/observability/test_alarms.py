@@ -26,6 +26,7 @@ from constructs_lib.observability import (
     UtilizationAlarm,
 )
 from constructs_lib.serving import (
+    MAX_ROLLBACK_ALARMS,
     AsyncInference,
     DeploymentPolicy,
     Endpoint,
@@ -200,6 +201,24 @@ def test_composite_joins_the_critical_alarms(monitored: Any, prefix: str, cfn: A
     assert text == "(" + " OR ".join(['ALARM("<arn>")'] * 6) + ")"
 
 
+def test_default_rollback_set_is_metric_alarms_that_stay_quiet_without_traffic(
+    monitored: Any,
+) -> None:
+    # SageMaker documents rollback alarms as metric alarms and terminates a deployment when
+    # the old fleet trips one: the invocations alarm (missing data breaching) stays out.
+    rollback = monitored.alarms.rollback_alarms
+    assert [str(a) for a in monitored.alarms.alarms if a.rollback] == [
+        "blue/model-latency",
+        "blue/5xx-rate",
+        "green/model-latency",
+        "green/5xx-rate",
+    ]
+    assert all(isinstance(a, cloudwatch.Alarm) for a in rollback)
+    assert len(rollback) <= MAX_ROLLBACK_ALARMS
+    for alarm in rollback:
+        assert alarm.node.default_child.treat_missing_data != "breaching"
+
+
 def test_every_alarm_and_the_composite_has_actions(monitored: Any, cfn: Any) -> None:
     topic_id = monitored.stack.get_logical_id(monitored.topic.topic.node.default_child)
     for cfn_type in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"):
@@ -256,7 +275,7 @@ def by_name(cfn: Any) -> dict[str, Any]:
         "Endpoint",
         endpoint_name="churn",
         variants=variants,
-        deployment_policy=DeploymentPolicy.all_at_once(rollback_alarms=[alarms.composite]),
+        deployment_policy=DeploymentPolicy.all_at_once(rollback_alarms=alarms.rollback_alarms),
     )
     template = Template.from_stack(stack)  # no circular dependency between alarms and endpoint
     return {"app": app, "stack": stack, "alarms": alarms, "endpoint": endpoint, "t": template}
@@ -336,10 +355,13 @@ def test_custom_critical_kinds_and_rollback_wiring(by_name: dict[str, Any], cfn:
     ]
     (composite,) = cfn.resources(by_name["t"], "AWS::CloudWatch::CompositeAlarm").values()
     assert composite["AlarmName"] == "churn-critical"
+    # The 4XX alarm is critical but breaches on missing data: it pages, it never rolls back.
+    assert [str(a) for a in alarms.alarms if a.rollback] == ["blue/model-latency"]
     (endpoint,) = cfn.resources(by_name["t"], "AWS::SageMaker::Endpoint").values()
     rollback = endpoint["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
-    composite_id = by_name["stack"].get_logical_id(alarms.composite.node.default_child)
-    assert rollback == [{"AlarmName": {"Ref": composite_id}}]
+    latency = alarms.find(AlarmKind.MODEL_LATENCY, "blue")
+    latency_id = by_name["stack"].get_logical_id(latency.node.default_child)
+    assert rollback == [{"AlarmName": {"Ref": latency_id}}]
 
 
 def test_none_leaves_every_alarm_without_actions_and_passes_compliance(
@@ -566,6 +588,51 @@ def test_unknown_types_work_with_explicit_counts_or_without_cpu_alarms(cfn: Any)
     kinds = {a.kind for a in no_cpu.alarms}
     assert AlarmKind.CPU_UTILIZATION not in kinds
     assert AlarmKind.MEMORY_UTILIZATION in kinds
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (
+            {"rollback": [AlarmKind.INVOCATIONS]},
+            r"rollback\[0\]='invocations' alarms on low or vanished traffic: SageMaker "
+            r"terminates a deployment.*Fix: leave invocations out of rollback",
+        ),
+        (
+            {
+                "rollback": [AlarmKind.MODEL_LATENCY, AlarmKind.SERVER_ERROR_RATE],
+                "server_error_rate": ErrorRateAlarm(
+                    treat_missing_data=cloudwatch.TreatMissingData.BREACHING
+                ),
+            },
+            r"rollback\[1\]='5xx-rate' treats missing data as breaching.*"
+            r"server_error_rate.treat_missing_data to NOT_BREACHING",
+        ),
+        (
+            {"rollback": [AlarmKind.ERROR_MIX], "error_mix": ErrorMixAlarm(enabled=False)},
+            r"rollback\[0\]='error-mix' is a disabled alarm kind",
+        ),
+        ({"rollback": ["5xx-rate"]}, r"rollback\[0\]='5xx-rate' is not an AlarmKind"),
+    ],
+)
+def test_rollback_kinds_that_would_block_quiet_endpoints_are_refused(
+    cfn: Any, kwargs: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(InvalidPropsError, match=match) as raised:
+        _build(cfn, **kwargs)
+    assert raised.value.path == "Test/Alarms"
+
+
+def test_explicit_rollback_kinds_and_the_limit_of_ten(cfn: Any) -> None:
+    chosen = _build(cfn, rollback=[AlarmKind.SERVER_ERROR_RATE, AlarmKind.CPU_UTILIZATION])
+    assert [str(a) for a in chosen.alarms if a.rollback] == [
+        "blue/5xx-rate",
+        "blue/cpu-utilization",
+    ]
+    eleven = [MonitoredVariant(f"v{i}", instance_type="ml.m5.large") for i in range(6)]
+    many = _build(cfn, variants=eleven)  # 6 variants x (latency, 5XX) = 12 alarms
+    with pytest.raises(InvalidPropsError, match=r"rollback='12 alarms .* exceeds the 10"):
+        _ = many.rollback_alarms
 
 
 def test_no_critical_kinds_means_no_composite(cfn: Any) -> None:
