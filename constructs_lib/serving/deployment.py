@@ -68,7 +68,19 @@ class DeploymentPolicy:
     - :meth:`rolling`: replace the fleet batch by batch (single instance variant only).
 
     Every policy takes ``rollback_alarms`` (1-10 CloudWatch alarms): SageMaker rolls the
-    update back when any of them is in ALARM while it bakes.
+    update back when any of them is in ALARM while it bakes. What qualifies:
+
+    - metric alarms on the endpoint's metrics, as SageMaker documents them. Composite
+      alarms are refused unless ``allow_composite_alarms=True``: CloudWatch's DescribeAlarms
+      returns them only when asked for, and SageMaker does not say that it does;
+    - never an alarm that treats missing data as breaching (or that fires on low traffic,
+      such as "invocations below a minimum"): "if your old fleet trips the alarm during the
+      deployment, SageMaker terminates your deployment", so every update of a quiet endpoint
+      would roll back. Such alarms are refused.
+      ``EndpointAlarms.rollback_alarms`` is a set that qualifies.
+
+    Deployment guardrails apply to real-time (instance) and asynchronous endpoints only;
+    a serverless endpoint refuses every policy.
     """
 
     mode: str
@@ -78,6 +90,7 @@ class DeploymentPolicy:
     max_execution_time: Duration | None = None
     rollback_batch_size: Capacity | None = None
     rollback_alarms: tuple[cloudwatch.IAlarm, ...] = ()
+    allow_composite_alarms: bool = False
 
     @staticmethod
     def all_at_once(
@@ -86,6 +99,7 @@ class DeploymentPolicy:
         termination_wait: Duration | None = None,
         max_execution_time: Duration | None = None,
         rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+        allow_composite_alarms: bool = False,
     ) -> DeploymentPolicy:
         """Blue/green: shift all traffic once the new fleet is healthy.
 
@@ -93,7 +107,10 @@ class DeploymentPolicy:
             when rollback alarms are given, else 0.
         :param termination_wait: how long to keep the old fleet after the shift. Default: 0.
         :param max_execution_time: the deployment timeout (600-28800 s). Default: SageMaker's.
-        :param rollback_alarms: alarms that roll the update back. Default: none.
+        :param rollback_alarms: metric alarms that roll the update back (see the class
+            documentation for which alarms qualify). Default: none.
+        :param allow_composite_alarms: accept composite alarms in ``rollback_alarms``, which
+            SageMaker does not document as rollback alarms. Default: False (refused).
         """
         return DeploymentPolicy(
             "ALL_AT_ONCE",
@@ -101,6 +118,7 @@ class DeploymentPolicy:
             termination_wait=termination_wait,
             max_execution_time=max_execution_time,
             rollback_alarms=tuple(rollback_alarms),
+            allow_composite_alarms=allow_composite_alarms,
         )
 
     @staticmethod
@@ -111,6 +129,7 @@ class DeploymentPolicy:
         termination_wait: Duration | None = None,
         max_execution_time: Duration | None = None,
         rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+        allow_composite_alarms: bool = False,
     ) -> DeploymentPolicy:
         """Blue/green: send a canary share first, then the rest after ``wait``.
 
@@ -118,7 +137,10 @@ class DeploymentPolicy:
         :param wait: how long the canary bakes (0-3600 s). Default: 5 minutes.
         :param termination_wait: how long to keep the old fleet after the shift. Default: 0.
         :param max_execution_time: the deployment timeout (600-28800 s). Default: SageMaker's.
-        :param rollback_alarms: alarms that roll the update back. Default: none.
+        :param rollback_alarms: metric alarms that roll the update back (see the class
+            documentation for which alarms qualify). Default: none.
+        :param allow_composite_alarms: accept composite alarms in ``rollback_alarms``, which
+            SageMaker does not document as rollback alarms. Default: False (refused).
         """
         return DeploymentPolicy(
             "CANARY",
@@ -127,6 +149,7 @@ class DeploymentPolicy:
             termination_wait=termination_wait,
             max_execution_time=max_execution_time,
             rollback_alarms=tuple(rollback_alarms),
+            allow_composite_alarms=allow_composite_alarms,
         )
 
     @staticmethod
@@ -137,6 +160,7 @@ class DeploymentPolicy:
         termination_wait: Duration | None = None,
         max_execution_time: Duration | None = None,
         rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+        allow_composite_alarms: bool = False,
     ) -> DeploymentPolicy:
         """Blue/green: shift traffic in equal steps, each baking for ``wait``.
 
@@ -144,7 +168,10 @@ class DeploymentPolicy:
         :param wait: how long each step bakes (0-3600 s). Default: 5 minutes.
         :param termination_wait: how long to keep the old fleet after the shift. Default: 0.
         :param max_execution_time: the deployment timeout (600-28800 s). Default: SageMaker's.
-        :param rollback_alarms: alarms that roll the update back. Default: none.
+        :param rollback_alarms: metric alarms that roll the update back (see the class
+            documentation for which alarms qualify). Default: none.
+        :param allow_composite_alarms: accept composite alarms in ``rollback_alarms``, which
+            SageMaker does not document as rollback alarms. Default: False (refused).
         """
         return DeploymentPolicy(
             "LINEAR",
@@ -153,6 +180,7 @@ class DeploymentPolicy:
             termination_wait=termination_wait,
             max_execution_time=max_execution_time,
             rollback_alarms=tuple(rollback_alarms),
+            allow_composite_alarms=allow_composite_alarms,
         )
 
     @staticmethod
@@ -163,6 +191,7 @@ class DeploymentPolicy:
         rollback_batch_size: Capacity | None = None,
         max_execution_time: Duration | None = None,
         rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+        allow_composite_alarms: bool = False,
     ) -> DeploymentPolicy:
         """Replace the fleet batch by batch; needs a single instance-backed variant.
 
@@ -170,7 +199,10 @@ class DeploymentPolicy:
         :param wait: how long each batch bakes (0-3600 s). Default: 5 minutes.
         :param rollback_batch_size: batch size of a rollback. Default: the whole fleet at once.
         :param max_execution_time: the deployment timeout (600-28800 s). Default: SageMaker's.
-        :param rollback_alarms: alarms that roll the update back. Default: none.
+        :param rollback_alarms: metric alarms that roll the update back (see the class
+            documentation for which alarms qualify). Default: none.
+        :param allow_composite_alarms: accept composite alarms in ``rollback_alarms``, which
+            SageMaker does not document as rollback alarms. Default: False (refused).
         """
         return DeploymentPolicy(
             "ROLLING",
@@ -179,6 +211,7 @@ class DeploymentPolicy:
             max_execution_time=max_execution_time,
             rollback_batch_size=rollback_batch_size,
             rollback_alarms=tuple(rollback_alarms),
+            allow_composite_alarms=allow_composite_alarms,
         )
 
     def _render(
@@ -186,13 +219,16 @@ class DeploymentPolicy:
     ) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
         """Validate against the endpoint's variants and render ``DeploymentConfig``."""
         self._validate_common(scope)
-        if self.mode != "ALL_AT_ONCE" and has_serverless:
+        if has_serverless:
             raise InvalidPropsError(
                 scope,
                 "deployment_policy",
                 self.mode.lower(),
-                "is not supported for serverless variants",
-                "use DeploymentPolicy.all_at_once() for serverless endpoints",
+                "is set on a serverless endpoint: SageMaker's deployment guardrails (traffic "
+                "shifting, baking, rollback alarms) apply only to real-time instance and "
+                "asynchronous endpoints",
+                "drop deployment_policy for a serverless endpoint (SageMaker swaps its "
+                "configuration when the new one is ready), and guard it with alarms that page",
             )
         if self.mode == "ROLLING" and len(instance_counts) != 1:
             raise InvalidPropsError(
@@ -286,8 +322,11 @@ class DeploymentPolicy:
                 "deployment_policy.rollback_alarms",
                 f"{len(self.rollback_alarms)} alarms",
                 f"exceeds SageMaker's limit of {MAX_ROLLBACK_ALARMS}",
-                "combine alarms into a composite alarm and pass that instead",
+                "pass at most 10 metric alarms: fewer alarm kinds or variants "
+                "(EndpointAlarms(rollback=[...]))",
             )
+        for i, alarm in enumerate(self.rollback_alarms):
+            _check_rollback_alarm(scope, i, alarm, self.allow_composite_alarms)
         check_unique(
             scope, "deployment_policy.rollback_alarms", [a.alarm_name for a in self.rollback_alarms]
         )
@@ -339,4 +378,32 @@ class DeploymentPolicy:
                 sagemaker.CfnEndpoint.AlarmProperty(alarm_name=a.alarm_name)
                 for a in self.rollback_alarms
             ]
+        )
+
+
+def _check_rollback_alarm(
+    scope: IConstruct, index: int, alarm: cloudwatch.IAlarm, allow_composite: bool
+) -> None:
+    prop = f"deployment_policy.rollback_alarms[{index}]"
+    if isinstance(alarm, cloudwatch.CompositeAlarm) and not allow_composite:
+        raise InvalidPropsError(
+            scope,
+            prop,
+            alarm.node.path,
+            "is a composite alarm; SageMaker documents rollback alarms as metric alarms on "
+            "the endpoint's metrics, and does not say that it evaluates composite alarms",
+            "pass the metric alarms themselves (EndpointAlarms.rollback_alarms), or set "
+            "allow_composite_alarms=True to accept the undocumented behaviour",
+        )
+    resource = alarm.node.default_child if isinstance(alarm, cloudwatch.Alarm) else None
+    if isinstance(resource, cloudwatch.CfnAlarm) and resource.treat_missing_data == "breaching":
+        raise InvalidPropsError(
+            scope,
+            prop,
+            alarm.node.path,
+            "treats missing data as breaching: SageMaker terminates a deployment when the "
+            "old fleet trips a rollback alarm, so every update of an endpoint without traffic "
+            "would roll back",
+            "use an alarm with TreatMissingData.NOT_BREACHING or IGNORE as a rollback alarm, "
+            "and keep the missing-data alarm for paging",
         )

@@ -306,7 +306,9 @@ class Endpoint(Construct):
     :param variants: the production variants (1-10; one if serverless or with a shadow).
     :param shadow_variant: a variant that receives a copy of production traffic and whose
         responses are discarded. Default: none.
-    :param deployment_policy: how updates roll out. Default: blue/green all-at-once.
+    :param deployment_policy: how updates roll out. Default: blue/green all-at-once for
+        instance-backed and async endpoints; none for a serverless endpoint, where
+        SageMaker's deployment guardrails do not apply (a policy is refused there).
     :param encryption_key: KMS key for the instances' ML storage volumes. Default: a new
         customer-managed key with rotation (omitted for serverless endpoints, which have no
         volume, and refused for local-NVMe instance types, which SageMaker encrypts itself).
@@ -370,8 +372,10 @@ class Endpoint(Construct):
                 removal_policy=RemovalPolicy.RETAIN,
             )
 
-        policy = deployment_policy or DeploymentPolicy.all_at_once()
-        if policy.mode != "ALL_AT_ONCE":
+        # Guardrails apply to instance-backed and async endpoints only: a serverless
+        # endpoint gets no DeploymentConfig (DeploymentPolicy refuses one).
+        policy = deployment_policy or (None if serverless else DeploymentPolicy.all_at_once())
+        if policy is not None and policy.mode != "ALL_AT_ONCE":
             inf1 = [t for t in instance_types if is_inf1(t)]
             require(
                 not inf1,
@@ -382,12 +386,15 @@ class Endpoint(Construct):
                 "gradually on Inf1 instances",
                 "use DeploymentPolicy.all_at_once(), or a non-Inf1 instance type",
             )
-        deployment_config = policy._render(
-            self,
-            [v.initial_instance_count for v in variants if v.instance_type],
-            serverless,
+        deployment_config = (
+            policy._render(
+                self, [v.initial_instance_count for v in variants if v.instance_type], serverless
+            )
+            if policy is not None
+            else None
         )
-        self.deployment_policy = policy
+        #: The update policy; None for a serverless endpoint (no guardrails apply).
+        self.deployment_policy: DeploymentPolicy | None = policy
 
         self._config = sagemaker.CfnEndpointConfig(
             self,
@@ -435,7 +442,7 @@ class Endpoint(Construct):
         self.endpoint_arn: str = self._resource.attr_endpoint_arn
         self.endpoint_config_name: str = self._config.attr_endpoint_config_name
 
-        _grant_rollback_alarm_reads(policy.rollback_alarms, all_variants)
+        _grant_rollback_alarm_reads(policy.rollback_alarms if policy else (), all_variants)
         self.variants: tuple[EndpointVariant, ...] = tuple(
             EndpointVariant(
                 self,
@@ -570,6 +577,8 @@ class Endpoint(Construct):
                 "mixes a serverless variant with other variants, which SageMaker refuses",
                 "use one serverless variant, or instance-backed variants only",
             )
+            for v in variants:
+                _check_serverless_model(self, v)
             for prop, value, what in (
                 ("data_capture", capture, "data capture"),
                 ("async_inference", async_inference, "async inference"),
@@ -608,6 +617,36 @@ class Endpoint(Construct):
                 "is set on an async endpoint; shadow testing is for real-time endpoints",
                 "drop shadow_variant or async_inference",
             )
+
+
+def _check_serverless_model(scope: Endpoint, v: ProductionVariant) -> None:
+    # SageMaker serverless inference supports neither network isolation nor VPC config.
+    model = v.model
+    if not isinstance(model, Model):
+        return
+    for prop, on, what, fix in (
+        (
+            "network_isolation",
+            model.network_isolation,
+            "network isolation",
+            "create the model with network_isolation=False, or serve it from instances",
+        ),
+        (
+            "vpc",
+            model.vpc is not None,
+            "a VPC configuration",
+            "create the model without vpc, or serve it from instances",
+        ),
+    ):
+        require(
+            not on,
+            scope,
+            f"variants[{v.name}].model.{prop}",
+            model.node.path,
+            f"is a serverless variant whose model has {what}, which SageMaker serverless "
+            "inference does not support",
+            fix,
+        )
 
 
 def _validate_variant(scope: Endpoint, v: ProductionVariant) -> None:

@@ -238,8 +238,38 @@ def test_model_roles_may_describe_the_rollback_alarms_only(built: Built) -> None
 def test_policy_is_kept_on_the_endpoint(built: Built) -> None:
     endpoint = built.endpoints["CanaryPercent"]
     assert endpoint.deployment_policy.mode == "CANARY"
+    assert endpoint.deployment_policy is not None
     assert len(endpoint.deployment_policy.rollback_alarms) == 2
     assert built.endpoints["Default"].deployment_policy == DeploymentPolicy.all_at_once()
     assert str(Capacity.percent(20)) == "20%"
     assert str(Capacity.instances(2)) == "2 instances"
     assert cdk.Stack.of(endpoint).stack_name == "Deployments"
+
+
+def test_composite_rollback_alarm_only_as_an_explicit_opt_in() -> None:
+    stack = new_stack()
+    child = cloudwatch.Alarm(
+        stack,
+        "Errors",
+        metric=cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="Invocation5XXErrors"),
+        threshold=1,
+        evaluation_periods=1,
+    )
+    composite = cloudwatch.CompositeAlarm(
+        stack,
+        "Critical",
+        alarm_rule=cloudwatch.AlarmRule.from_alarm(child, cloudwatch.AlarmState.ALARM),
+    )
+    Endpoint(
+        stack,
+        "Endpoint",
+        variants=[variant("main", new_model(stack), initial_instance_count=2)],
+        deployment_policy=DeploymentPolicy.canary(
+            rollback_alarms=[composite], allow_composite_alarms=True
+        ),
+    )
+    (endpoint,) = [
+        r for r in template(stack)["Resources"].values() if r["Type"] == "AWS::SageMaker::Endpoint"
+    ]
+    alarms = endpoint["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    assert alarms == [{"AlarmName": {"Ref": logical_id(composite)}}]

@@ -280,6 +280,14 @@ def test_serverless_variant_has_no_instances_and_no_volume_key(built: Built) -> 
     assert built.serverless.endpoint.variants[0].is_serverless
 
 
+def test_serverless_endpoint_has_no_deployment_guardrails(built: Built) -> None:
+    # "Deployment guardrails only apply to Asynchronous inference and Real-time inference
+    # endpoint types": a serverless endpoint gets no DeploymentConfig at all.
+    (endpoint,) = resources(built.serverless.tpl, "AWS::SageMaker::Endpoint").values()
+    assert "DeploymentConfig" not in endpoint["Properties"]
+    assert built.serverless.endpoint.deployment_policy is None
+
+
 # -- async inference ---------------------------------------------------------------------
 
 

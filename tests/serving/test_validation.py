@@ -46,8 +46,8 @@ SERVERLESS = ServerlessConfig()
 # -- small builders (every case gets a fresh stack) --------------------------------------
 
 
-def model(stack: cdk.Stack, construct_id: str = "Model") -> Model:
-    return new_model(stack, construct_id, data_key=None)
+def model(stack: cdk.Stack, construct_id: str = "Model", **kwargs: Any) -> Model:
+    return new_model(stack, construct_id, data_key=None, **kwargs)
 
 
 def endpoint(stack: cdk.Stack, variants: list[Any] | None = None, **kwargs: Any) -> Endpoint:
@@ -86,6 +86,41 @@ def alarms(stack: cdk.Stack, count: int) -> list[cloudwatch.IAlarm]:
         )
         for i in range(count)
     ]
+
+
+def metric_alarm(
+    stack: cdk.Stack, name: str, missing: cloudwatch.TreatMissingData | None = None
+) -> cloudwatch.Alarm:
+    return cloudwatch.Alarm(
+        stack,
+        name,
+        metric=cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="Invocation5XXErrors"),
+        threshold=1,
+        evaluation_periods=1,
+        treat_missing_data=missing,
+    )
+
+
+def composite_alarm(stack: cdk.Stack) -> cloudwatch.CompositeAlarm:
+    return cloudwatch.CompositeAlarm(
+        stack,
+        "Composite",
+        alarm_rule=cloudwatch.AlarmRule.from_alarm(
+            metric_alarm(stack, "Child"), cloudwatch.AlarmState.ALARM
+        ),
+    )
+
+
+def vpc(stack: cdk.Stack) -> Any:
+    from aws_cdk import aws_ec2 as ec2
+
+    return ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-0a1b2c3d",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
+        private_subnet_ids=["subnet-0aaa", "subnet-0bbb"],
+    )
 
 
 def same_alarm_twice(stack: cdk.Stack) -> DeploymentPolicy:
@@ -277,7 +312,43 @@ CASES: dict[str, Case] = {
             [variant("main", model(s), serverless=SERVERLESS)],
             deployment_policy=DeploymentPolicy.canary(),
         ),
-        "is not supported for serverless variants", ENDPOINT, "'canary'",
+        "deployment guardrails .* apply only to real-time", ENDPOINT, "'canary'",
+    ),
+    "all-at-once with rollback alarms on serverless": (
+        lambda s: endpoint(
+            s,
+            [variant("main", model(s), serverless=SERVERLESS)],
+            deployment_policy=DeploymentPolicy.all_at_once(rollback_alarms=alarms(s, 1)),
+        ),
+        "is set on a serverless endpoint", ENDPOINT, "'all_at_once'",
+    ),
+    "serverless model with network isolation": (
+        lambda s: endpoint(
+            s,
+            [variant("main", model(s, network_isolation=True), serverless=SERVERLESS)],
+        ),
+        "serverless inference does not support", ENDPOINT, "variants[main].model.network_isolation",
+    ),
+    "serverless model in a VPC": (
+        lambda s: endpoint(
+            s,
+            [variant("main", model(s, vpc=vpc(s)), serverless=SERVERLESS)],
+        ),
+        "serverless inference does not support", ENDPOINT, "variants[main].model.vpc",
+    ),
+    "composite rollback alarm without the opt-in": (
+        with_policy(lambda s: DeploymentPolicy.canary(rollback_alarms=[composite_alarm(s)])),
+        "is a composite alarm", ENDPOINT, "Stack/Composite",
+    ),
+    "rollback alarm that breaches on missing data": (
+        with_policy(
+            lambda s: DeploymentPolicy.linear(
+                rollback_alarms=[
+                    metric_alarm(s, "Quiet", cloudwatch.TreatMissingData.BREACHING)
+                ]
+            )
+        ),
+        "treats missing data as breaching", ENDPOINT, "rollback_alarms[0]",
     ),
     # shadow
     "shadow with two production variants": (
