@@ -8,11 +8,13 @@ and what is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
+from aws_cdk import aws_cloudwatch as cloudwatch
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from constructs_lib.observability import RETENTION_DAYS
+from constructs_lib.observability import RETENTION_DAYS, AlarmKind, rollback_refusal
 from constructs_lib.serving.instance_types import INSTANCE_TYPE_PATTERN, is_burstable
 
 __all__ = ["DEFAULT_CONFIG", "AppConfig", "ConfigError", "EnvironmentConfig", "load_config"]
@@ -106,83 +108,6 @@ class VariantSettings(_Strict):
         return self
 
 
-class CanarySettings(_Strict):
-    """Blue/green canary: a share of the fleet first, the rest after the wait."""
-
-    percent: Annotated[int, Field(ge=1, le=50)] = 10
-    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 10
-
-
-class LinearSettings(_Strict):
-    """Blue/green linear: equal steps."""
-
-    step_percent: Annotated[int, Field(ge=10, le=50)] = 20
-    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 5
-
-
-class RollingSettings(_Strict):
-    """Rolling update batch by batch (single variant only)."""
-
-    batch_percent: Annotated[int, Field(ge=5, le=50)] = 25
-    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 5
-
-
-class DeploymentSettings(_Strict):
-    """The endpoint's update policy: at most one of canary, linear or rolling."""
-
-    canary: CanarySettings | None = None
-    linear: LinearSettings | None = None
-    rolling: RollingSettings | None = None
-    termination_wait_minutes: Annotated[int, Field(ge=0, le=60)] = 0
-    max_execution_minutes: Annotated[int, Field(ge=10, le=480)] | None = None
-    rollback_on: Literal["composite", "critical", "none"] = Field(
-        default="composite",
-        description="Roll back on the endpoint's composite alarm, on its critical alarms "
-        "one by one, or not at all.",
-    )
-
-    @model_validator(mode="after")
-    def _one_policy(self) -> DeploymentSettings:
-        chosen = [k for k in ("canary", "linear", "rolling") if getattr(self, k) is not None]
-        if len(chosen) > 1:
-            raise ValueError(
-                f"{' and '.join(chosen)} conflict; choose one update policy "
-                "(or none for blue/green all-at-once)"
-            )
-        return self
-
-
-class EndpointSettings(_Strict):
-    """The served endpoint."""
-
-    name: Annotated[str, Field(pattern=_NAME)] | None = None
-    variants: Annotated[list[VariantSettings], Field(min_length=1, max_length=10)]
-    deployment: DeploymentSettings = DeploymentSettings()
-    detach_autoscaling: bool = Field(
-        default=False,
-        description="Create no autoscaling resources for one deploy (see the README).",
-    )
-
-    @model_validator(mode="after")
-    def _variants(self) -> EndpointSettings:
-        names = [v.name for v in self.variants]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"variant names {duplicates} appear more than once")
-        if sum(v.weight for v in self.variants) <= 0:
-            raise ValueError("all variant weights are 0; give one variant a positive weight")
-        if any(v.serverless for v in self.variants) and len(self.variants) > 1:
-            raise ValueError("a serverless variant must be the endpoint's only variant")
-        return self
-
-
-class NotificationSettings(_Strict):
-    """Who hears about alarms and endpoint events."""
-
-    emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
-    https_endpoints: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = []
-
-
 #: Alarm kinds (the names EndpointAlarms gives them) and the unit of their threshold.
 ALARM_KINDS: dict[str, str] = {
     "model-latency": "milliseconds",
@@ -218,6 +143,131 @@ AlarmKindName = Literal[
     "backlog-age",
     "backlog-without-capacity",
 ]
+
+
+class CanarySettings(_Strict):
+    """Blue/green canary: a share of the fleet first, the rest after the wait."""
+
+    percent: Annotated[int, Field(ge=1, le=50)] = 10
+    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 10
+
+
+class LinearSettings(_Strict):
+    """Blue/green linear: equal steps."""
+
+    step_percent: Annotated[int, Field(ge=10, le=50)] = 20
+    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 5
+
+
+class RollingSettings(_Strict):
+    """Rolling update batch by batch (single variant only)."""
+
+    batch_percent: Annotated[int, Field(ge=5, le=50)] = 25
+    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 5
+
+
+class DeploymentSettings(_Strict):
+    """The endpoint's update policy: at most one of canary, linear or rolling."""
+
+    canary: CanarySettings | None = None
+    linear: LinearSettings | None = None
+    rolling: RollingSettings | None = None
+    termination_wait_minutes: Annotated[int, Field(ge=0, le=60)] = 0
+    max_execution_minutes: Annotated[int, Field(ge=10, le=480)] | None = None
+    rollback_on: Literal["alarms", "composite", "none"] = Field(
+        default="alarms",
+        description="Roll back on the metric alarms of rollback_kinds (what SageMaker "
+        "documents), on the composite alarm (an explicit opt-in: SageMaker does not document "
+        "composite rollback alarms), or not at all.",
+    )
+    rollback_kinds: list[AlarmKindName] | None = Field(
+        default=None,
+        description="Alarm kinds whose metric alarms roll a deployment back. Default: the "
+        "critical kinds that stay quiet without traffic.",
+    )
+
+    @model_validator(mode="after")
+    def _one_policy(self) -> DeploymentSettings:
+        chosen = [k for k in ("canary", "linear", "rolling") if getattr(self, k) is not None]
+        if len(chosen) > 1:
+            raise ValueError(
+                f"{' and '.join(chosen)} conflict; choose one update policy "
+                "(or none for blue/green all-at-once)"
+            )
+        return self
+
+
+class EndpointSettings(_Strict):
+    """The served endpoint."""
+
+    name: Annotated[str, Field(pattern=_NAME)] | None = None
+    variants: Annotated[list[VariantSettings], Field(min_length=1, max_length=10)]
+    deployment: DeploymentSettings | None = Field(
+        default=None,
+        description="The update policy. Default: blue/green all-at-once rolling back on the "
+        "rollback alarms; none for a serverless endpoint (guardrails do not apply there).",
+    )
+    network_isolation: bool | None = Field(
+        default=None,
+        description="Run the model containers without network access. Default: on for "
+        "instance-backed endpoints, off for serverless (SageMaker does not support it there).",
+    )
+    detach_autoscaling: bool = Field(
+        default=False,
+        description="Create no autoscaling resources for one deploy (see the README).",
+    )
+
+    @model_validator(mode="after")
+    def _variants(self) -> EndpointSettings:
+        names = [v.name for v in self.variants]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"variant names {duplicates} appear more than once")
+        if sum(v.weight for v in self.variants) <= 0:
+            raise ValueError("all variant weights are 0; give one variant a positive weight")
+        if any(v.serverless for v in self.variants) and len(self.variants) > 1:
+            raise ValueError("a serverless variant must be the endpoint's only variant")
+        if self.is_serverless and self.deployment is not None:
+            raise ValueError(
+                "deployment is set on a serverless endpoint; SageMaker's deployment "
+                "guardrails (traffic shifting, rollback alarms) apply only to real-time "
+                "instance and async endpoints. Remove the deployment section: the alarms "
+                "page through notifications instead"
+            )
+        if self.is_serverless and self.network_isolation:
+            raise ValueError(
+                "network_isolation is true on a serverless endpoint, which SageMaker does not "
+                "support; remove it or use instance variants"
+            )
+        return self
+
+    @property
+    def is_serverless(self) -> bool:
+        """Whether the endpoint is one serverless variant."""
+        return any(v.serverless for v in self.variants)
+
+    @property
+    def isolated(self) -> bool:
+        """Whether the model containers run with network isolation."""
+        if self.network_isolation is not None:
+            return self.network_isolation
+        return not self.is_serverless
+
+
+class NotificationSettings(_Strict):
+    """Who hears about alarms and endpoint events."""
+
+    emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
+    https_endpoints: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = []
+
+
+#: The config's spelling of each missing-data mode.
+MISSING_DATA = {
+    "breaching": cloudwatch.TreatMissingData.BREACHING,
+    "notBreaching": cloudwatch.TreatMissingData.NOT_BREACHING,
+    "ignore": cloudwatch.TreatMissingData.IGNORE,
+    "missing": cloudwatch.TreatMissingData.MISSING,
+}
 
 
 class AlarmTuning(_Strict):
@@ -293,6 +343,36 @@ class EnvironmentConfig(_Strict):
     endpoint: EndpointSettings
     notifications: NotificationSettings = NotificationSettings()
     observability: ObservabilitySettings = ObservabilitySettings()
+
+    @model_validator(mode="after")
+    def _rollback_alarms_stay_quiet_without_traffic(self) -> EnvironmentConfig:
+        deployment = self.endpoint.deployment
+        if deployment is None or deployment.rollback_kinds is None:
+            return self
+        for i, name in enumerate(deployment.rollback_kinds):
+            key = f"endpoint.deployment.rollback_kinds[{i}]"
+            kind = AlarmKind(name)
+            tuning = self.observability.alarms.get(name)
+            if tuning is not None and tuning.enabled is False:
+                raise ValueError(
+                    f"{key}: '{name}' is disabled in observability.alarms; enable it or "
+                    "remove it from rollback_kinds"
+                )
+            settings = kind.default_settings
+            if tuning is not None and tuning.treat_missing_data is not None:
+                settings = dataclasses.replace(
+                    settings,
+                    treat_missing_data=MISSING_DATA[tuning.treat_missing_data],
+                )
+            reason = rollback_refusal(kind, settings)
+            if reason is not None:
+                raise ValueError(
+                    f"{key}: '{name}' {reason}. SageMaker terminates a deployment when the old "
+                    "fleet trips a rollback alarm, so every update of an endpoint without "
+                    f"traffic would roll back; remove '{name}' from rollback_kinds (it can "
+                    "still page as a critical kind)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _production_is_multi_az(self) -> EnvironmentConfig:

@@ -28,7 +28,13 @@ from constructs_lib.observability import (
     NotificationTopic,
     retention_from_days,
 )
-from stacks.config import AlarmTuning, NotificationSettings, ObservabilitySettings
+from stacks.config import (
+    MISSING_DATA,
+    AlarmTuning,
+    DeploymentSettings,
+    NotificationSettings,
+    ObservabilitySettings,
+)
 
 __all__ = ["EndpointAlarmsPlan", "add_endpoint_monitoring", "plan_endpoint_alarms"]
 
@@ -37,12 +43,6 @@ _DURATION_THRESHOLDS = {
     "model-latency": Duration.millis,
     "model-setup-time": Duration.millis,
     "backlog-age": Duration.seconds,
-}
-_MISSING_DATA = {
-    "breaching": cloudwatch.TreatMissingData.BREACHING,
-    "notBreaching": cloudwatch.TreatMissingData.NOT_BREACHING,
-    "ignore": cloudwatch.TreatMissingData.IGNORE,
-    "missing": cloudwatch.TreatMissingData.MISSING,
 }
 
 
@@ -62,12 +62,15 @@ def plan_endpoint_alarms(
     variants: Sequence[ProductionVariant],
     notifications: NotificationSettings,
     settings: ObservabilitySettings,
-    rollback_on: str,
+    deployment: DeploymentSettings | None,
 ) -> EndpointAlarmsPlan:
     """Create the notification topic and the endpoint's alarms (before the endpoint exists).
 
     The alarms watch metrics by endpoint name, so the endpoint can name them as its
-    auto-rollback alarms without a circular dependency.
+    auto-rollback alarms without a circular dependency. ``deployment.rollback_on`` picks
+    the rollback alarms: the metric alarms of the rollback kinds (``alarms``), the composite
+    (``composite``, an explicit opt-in) or none; a serverless endpoint (no ``deployment``)
+    has none.
     """
     topic = NotificationTopic(
         scope,
@@ -85,13 +88,19 @@ def plan_endpoint_alarms(
         endpoint_name=endpoint_name,
         variants=[MonitoredVariant.from_production_variant(v) for v in variants],
         critical=[AlarmKind(k) for k in settings.critical] if settings.critical else None,
+        rollback=(
+            [AlarmKind(k) for k in deployment.rollback_kinds]
+            if deployment is not None and deployment.rollback_kinds is not None
+            else None
+        ),
         **tunings,
     )
     rollback: list[cloudwatch.IAlarm] = []
+    rollback_on = deployment.rollback_on if deployment is not None else "none"
     if rollback_on == "composite" and alarms.composite is not None:
         rollback = [alarms.composite]
-    elif rollback_on == "critical":
-        rollback = list(alarms.critical_alarms)
+    elif rollback_on == "alarms":
+        rollback = list(alarms.rollback_alarms)
     return EndpointAlarmsPlan(topic, alarms, rollback)
 
 
@@ -145,7 +154,7 @@ def _settings(kind: str, tuning: AlarmTuning) -> AlarmSettings:
     if tuning.datapoints_to_alarm is not None:
         values["datapoints_to_alarm"] = tuning.datapoints_to_alarm
     if tuning.treat_missing_data is not None:
-        values["treat_missing_data"] = _MISSING_DATA[tuning.treat_missing_data]
+        values["treat_missing_data"] = MISSING_DATA[tuning.treat_missing_data]
     if tuning.evaluate_low_sample_count_percentile is not None:
         values["evaluate_low_sample_count_percentile"] = tuning.evaluate_low_sample_count_percentile
     # Start from the kind's own defaults (4XX and 5XX rates differ, for example).

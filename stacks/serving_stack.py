@@ -57,14 +57,16 @@ class ServingStack(Stack):
         # endpoint exists (the endpoint needs the alarms at creation).
         endpoint_name = settings.name or f"{project}-{env_name}"
 
-        variants = [self._variant(v) for v in settings.variants]
+        # Guardrails apply to instance-backed (and async) endpoints only.
+        deployment = settings.deployment or DeploymentSettings()
+        variants = [self._variant(v, isolated=settings.isolated) for v in settings.variants]
         plan = plan_endpoint_alarms(
             self,
             endpoint_name=endpoint_name,
             variants=variants,
             notifications=config.notifications,
             settings=config.observability,
-            rollback_on=settings.deployment.rollback_on,
+            deployment=None if settings.is_serverless else deployment,
         )
         self.alarms = plan.alarms
         self.topic = plan.topic.topic
@@ -73,7 +75,9 @@ class ServingStack(Stack):
             "Endpoint",
             endpoint_name=endpoint_name,
             variants=variants,
-            deployment_policy=_policy(settings.deployment, plan.rollback_alarms),
+            deployment_policy=(
+                None if settings.is_serverless else _policy(deployment, plan.rollback_alarms)
+            ),
             autoscaling_detached=settings.detach_autoscaling,
             require_multi_az=config.production,
         )
@@ -102,13 +106,15 @@ class ServingStack(Stack):
             settings=config.observability,
         )
 
-    def _variant(self, v: VariantSettings) -> ProductionVariant:
+    def _variant(self, v: VariantSettings, *, isolated: bool) -> ProductionVariant:
         model = Model(
             self,
             f"Model{pascal_case(v.name)}",
             image=ContainerImage.sagemaker_scikit_learn(),
             model_data=ModelData.from_asset(str(ROOT / v.model_artifact)),
             environment=MODEL_ENVIRONMENT,
+            # The scikit-learn container needs no network: SageMaker downloads the artifact.
+            network_isolation=isolated,
         )
         serverless = None
         if v.serverless is not None:
@@ -137,6 +143,7 @@ def _policy(
             else None
         ),
         "rollback_alarms": rollback_alarms,
+        "allow_composite_alarms": settings.rollback_on == "composite",
     }
     if settings.rolling:
         return DeploymentPolicy.rolling(

@@ -37,7 +37,10 @@ def test_default_config_has_dev_and_prod() -> None:
         ("champion", 90),
         ("challenger", 10),
     ]
+    assert prod.endpoint.deployment is not None
     assert prod.endpoint.deployment.canary is not None
+    assert prod.endpoint.isolated
+    assert config.environments["dev"].endpoint.deployment is None
     assert all(v.autoscaling and v.autoscaling.min_capacity >= 2 for v in prod.endpoint.variants)
 
 
@@ -98,6 +101,47 @@ def test_default_config_has_dev_and_prod() -> None:
             lambda r: r["environments"].update(Prod_2=r["environments"]["prod"]),
             "environments",
             "environment name 'Prod_2'",
+        ),
+        (
+            lambda r: _prod(r)["deployment"].update(
+                rollback_kinds=["model-latency", "invocations"]
+            ),
+            "environments.prod",
+            "endpoint.deployment.rollback_kinds[1]: 'invocations' alarms on low or vanished "
+            "traffic. SageMaker terminates a deployment when the old fleet trips a rollback alarm",
+        ),
+        (
+            lambda r: r["environments"]["prod"]["observability"]["alarms"].update(
+                {"5xx-rate": {"treat_missing_data": "breaching"}}
+            ),
+            "environments.prod",
+            "endpoint.deployment.rollback_kinds[1]: '5xx-rate' treats missing data as breaching",
+        ),
+        (
+            lambda r: r["environments"]["prod"]["observability"]["alarms"].update(
+                {"model-latency": {"enabled": False}}
+            ),
+            "environments.prod",
+            "rollback_kinds[0]: 'model-latency' is disabled",
+        ),
+        (
+            lambda r: r["environments"]["prod"]["endpoint"]["deployment"].update(
+                rollback_on="critical"
+            ),
+            "environments.prod.endpoint.deployment.rollback_on",
+            "'alarms', 'composite' or 'none'",
+        ),
+        (
+            lambda r: r["environments"]["dev"]["endpoint"].update(
+                deployment={"canary": {"percent": 10}}
+            ),
+            "environments.dev.endpoint",
+            "deployment is set on a serverless endpoint",
+        ),
+        (
+            lambda r: r["environments"]["dev"]["endpoint"].update(network_isolation=True),
+            "environments.dev.endpoint",
+            "network_isolation is true on a serverless endpoint",
         ),
     ],
 )
@@ -185,3 +229,20 @@ def test_log_retention_must_be_a_cloudwatch_period(tmp_path: Path) -> None:
         load_config(_write(tmp_path, mutate))
     assert "environments.prod.observability.log_retention_days" in str(err.value)
     assert "100 days is not a CloudWatch Logs retention" in str(err.value)
+
+
+def test_composite_rollback_alarm_is_an_explicit_opt_in(tmp_path: Path) -> None:
+    path = _write(tmp_path, lambda r: _prod(r)["deployment"].update(rollback_on="composite"))
+    app = build_app(load_config(path), App(), compliance=False)
+    stack = app.node.find_child("churn-prod-serving")
+    template = App.of(stack).synth().get_stack_by_name("churn-prod-serving").template  # type: ignore[union-attr]
+    composites = [
+        k
+        for k, v in template["Resources"].items()
+        if v["Type"] == "AWS::CloudWatch::CompositeAlarm"
+    ]
+    (endpoint,) = [
+        v for v in template["Resources"].values() if v["Type"] == "AWS::SageMaker::Endpoint"
+    ]
+    alarms = endpoint["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    assert alarms == [{"AlarmName": {"Ref": composites[0]}}]

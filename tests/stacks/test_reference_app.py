@@ -111,10 +111,48 @@ def test_prod_is_a_guarded_multi_az_ab_endpoint(reference_assembly: cx_api.Cloud
         assert target["Properties"]["MinCapacity"] >= 2
 
 
-@pytest.mark.parametrize("name", STACKS)
-def test_every_alarm_notifies_and_updates_roll_back_on_the_composite(
-    reference_assembly: cx_api.CloudAssembly, name: str
+def test_prod_rolls_back_on_metric_alarms_that_stay_quiet_without_traffic(
+    reference_assembly: cx_api.CloudAssembly,
 ) -> None:
+    # SageMaker documents rollback alarms as metric alarms, and ends a deployment when the
+    # old fleet trips one: no composite, nothing that breaches on missing data or low traffic.
+    t = Template.from_json(_template(reference_assembly, "churn-prod-serving"))
+    metric_alarms = t.find_resources("AWS::CloudWatch::Alarm")
+    (_, endpoint) = next(iter(t.find_resources("AWS::SageMaker::Endpoint").items()))
+    rollback = endpoint["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    ids = [a["AlarmName"]["Ref"] for a in rollback]
+    assert all(i in metric_alarms for i in ids)
+    names = sorted(metric_alarms[i]["Properties"]["AlarmName"] for i in ids)
+    assert names == [
+        "churn-prod-challenger-5xx-rate",
+        "churn-prod-challenger-model-latency",
+        "churn-prod-champion-5xx-rate",
+        "churn-prod-champion-model-latency",
+    ]
+    for i in ids:
+        assert metric_alarms[i]["Properties"].get("TreatMissingData") != "breaching"
+
+
+def test_dev_serverless_endpoint_has_no_deployment_guardrails(
+    reference_assembly: cx_api.CloudAssembly,
+) -> None:
+    # "Deployment guardrails only apply to Asynchronous inference and Real-time inference."
+    t = Template.from_json(_template(reference_assembly, "churn-dev-serving"))
+    (endpoint,) = t.find_resources("AWS::SageMaker::Endpoint").values()
+    assert "DeploymentConfig" not in endpoint["Properties"]
+    (model,) = t.find_resources("AWS::SageMaker::Model").values()
+    assert "EnableNetworkIsolation" not in model["Properties"]
+
+
+def test_prod_models_run_with_network_isolation(reference_assembly: cx_api.CloudAssembly) -> None:
+    t = Template.from_json(_template(reference_assembly, "churn-prod-serving"))
+    models = t.find_resources("AWS::SageMaker::Model")
+    assert len(models) == 2
+    assert all(m["Properties"]["EnableNetworkIsolation"] is True for m in models.values())
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_every_alarm_notifies(reference_assembly: cx_api.CloudAssembly, name: str) -> None:
     template = _template(reference_assembly, name)
     t = Template.from_json(template)
     alarms = {
@@ -124,10 +162,8 @@ def test_every_alarm_notifies_and_updates_roll_back_on_the_composite(
     assert alarms
     for logical_id, alarm in alarms.items():
         assert alarm["Properties"].get("AlarmActions"), logical_id
-    (composite_id,) = t.find_resources("AWS::CloudWatch::CompositeAlarm")
+    assert t.find_resources("AWS::CloudWatch::CompositeAlarm")
     (_, endpoint) = next(iter(t.find_resources("AWS::SageMaker::Endpoint").items()))
-    rollback = endpoint["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
-    assert rollback == [{"AlarmName": {"Ref": composite_id}}]
     # The container log group exists before SageMaker could create it on first invocation.
     (log_group_id,) = [
         k
