@@ -4,6 +4,11 @@ Get one from ``endpoint.find_variant(name).auto_scale_instance_count(min, max)``
 target tracking on invocations per instance, step scaling on any metric, or scheduled
 capacity changes.
 
+Async endpoints publish no ``Invocations``/``InvocationsPerInstance``, so target tracking
+on invocations is refused there: scale them with step scaling on the endpoint's
+``ApproximateBacklogSizePerInstance`` and, to scale out from zero, a step policy on
+``HasBacklogWithoutCapacity`` (both dimensioned by ``EndpointName`` only).
+
 SageMaker refuses an endpoint update that changes the instance type of, or removes, a
 variant with a registered scalable target, and CloudFormation cannot deregister the target
 first. The safe path is three deploys: ``autoscaling_detached=True`` (targets deleted),
@@ -30,6 +35,7 @@ _SERVICE_LINKED_ROLE = (
     "sagemaker.application-autoscaling.amazonaws.com/"
     "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
 )
+_INVOCATIONS_METRIC = "SageMakerVariantInvocationsPerInstance"
 
 
 class VariantAutoScaling(Construct):
@@ -45,6 +51,8 @@ class VariantAutoScaling(Construct):
     :param max_capacity: the most instances, >= ``min_capacity``.
     :param detached: validate but create no resources (see the module docstring).
     :param allow_zero: allow ``min_capacity`` 0 (async endpoints only). Default: False.
+    :param is_async: the variant belongs to an async endpoint, which publishes no
+        invocation metrics: :meth:`scale_on_invocations` is refused. Default: False.
     :param require_multi_az: refuse ``min_capacity`` below 2. Default: False.
     """
 
@@ -60,6 +68,7 @@ class VariantAutoScaling(Construct):
         max_capacity: int,
         detached: bool = False,
         allow_zero: bool = False,
+        is_async: bool = False,
         require_multi_az: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -89,6 +98,7 @@ class VariantAutoScaling(Construct):
         self.min_capacity = min_capacity
         self.max_capacity = max_capacity
         self.detached = detached
+        self.is_async = is_async
         self.variant_name = variant_name
         self.scalable_target: appscaling.ScalableTarget | None = None
         if detached:
@@ -124,6 +134,14 @@ class VariantAutoScaling(Construct):
         Give the target directly, or derive it from load-test results as SageMaker
         recommends: ``max_requests_per_second * safety_factor * 60``.
 
+        Refused on async endpoints (:class:`~constructs_lib.core.InvalidPropsError`): they
+        publish no ``Invocations`` or ``InvocationsPerInstance``, so this metric never moves
+        and the policy would never scale. Use :meth:`scale_on_metric` on
+        ``endpoint.metric("ApproximateBacklogSizePerInstance")`` there instead, plus a step
+        policy on ``endpoint.metric_has_backlog_without_capacity()`` to scale out from zero
+        (``scaling_steps=[ScalingInterval(upper=1, change=0), ScalingInterval(lower=1,
+        change=+1)]``: one alarm at >= 1 that adds an instance).
+
         :param invocations_per_instance: the target per instance per minute.
         :param max_requests_per_second: the most one instance sustained in a load test.
         :param safety_factor: share of that maximum to aim for, in (0, 1]. Default: 0.5.
@@ -131,6 +149,20 @@ class VariantAutoScaling(Construct):
         :param scale_out_cooldown: wait after a scale-out. Default: 60 s.
         :param disable_scale_in: never remove instances. Default: False.
         """
+        if self.is_async:
+            raise InvalidPropsError(
+                self.node.scope or self,
+                f"{self._prop}.scale_on_invocations",
+                _INVOCATIONS_METRIC,
+                "cannot scale an async endpoint: async endpoints publish no Invocations or "
+                "InvocationsPerInstance, so this target-tracking metric never moves and the "
+                "policy would never scale",
+                "scale on the backlog with step scaling: scale_on_metric(metric="
+                'endpoint.metric("ApproximateBacklogSizePerInstance"), ...) (namespace '
+                "AWS/SageMaker, dimension EndpointName only), and to scale out from zero add "
+                "a step policy on endpoint.metric_has_backlog_without_capacity() "
+                "(HasBacklogWithoutCapacity)",
+            )
         if (invocations_per_instance is None) == (max_requests_per_second is None):
             raise InvalidPropsError(
                 self.node.scope or self,
@@ -180,7 +212,8 @@ class VariantAutoScaling(Construct):
         """Step scaling on any metric (creates the CloudWatch alarms that drive it).
 
         :param construct_id: id of the policy, unique per variant.
-        :param metric: the metric, e.g. ``variant.metric_cpu_utilization()``.
+        :param metric: the metric, e.g. ``variant.metric_cpu_utilization()``, or on an async
+            endpoint ``endpoint.metric("ApproximateBacklogSizePerInstance")``.
         :param scaling_steps: intervals of the metric and the change each makes.
         :param adjustment_type: how a step's number applies. Default: change in capacity.
         :param cooldown: wait between adjustments. Default: 300 s (the service's).

@@ -295,6 +295,7 @@ class EndpointVariant:
             max_capacity=max_capacity,
             detached=scope.autoscaling_detached,
             allow_zero=scope.is_async,
+            is_async=scope.is_async,
             require_multi_az=scope.require_multi_az,
         )
         return self._autoscaling

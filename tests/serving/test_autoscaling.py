@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 
-from constructs_lib.serving import Endpoint, VariantAutoScaling
+from constructs_lib.core import InvalidPropsError
+from constructs_lib.serving import AsyncInference, Endpoint, VariantAutoScaling
 
 from .builders import (
+    artifact_bucket,
+    assert_names,
     flat,
     get_att,
     logical_id,
@@ -221,3 +225,158 @@ def test_detached_autoscaling_creates_no_scaling_resources(built: Built) -> None
     # The settings were still validated and recorded.
     assert built.detached.invocations_target == 100
     assert "AWS::SageMaker::Endpoint" in types
+
+
+# -- async endpoints: no invocation metrics, scale on the backlog ----------------------------
+
+
+@dataclass
+class AsyncBuilt:
+    tpl: dict[str, Any]
+    endpoint: Endpoint
+    scaling: VariantAutoScaling
+
+
+def async_endpoint(stack: cdk.Stack, **kwargs: Any) -> Endpoint:
+    return Endpoint(
+        stack,
+        "Endpoint",
+        variants=[variant("main", new_model(stack), initial_instance_count=1)],
+        async_inference=AsyncInference(output_bucket=artifact_bucket(stack)),
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def async_built() -> AsyncBuilt:
+    """The documented path: step scaling on the backlog, and out from zero on the flag."""
+    stack = new_stack(new_app(), "AsyncScaling")
+    endpoint = async_endpoint(stack)
+    scaling = endpoint.find_variant("main").auto_scale_instance_count(
+        min_capacity=0, max_capacity=4
+    )
+    scaling.scale_on_metric(
+        "BacklogSteps",
+        metric=endpoint.metric("ApproximateBacklogSizePerInstance"),
+        scaling_steps=[
+            appscaling.ScalingInterval(upper=2, change=-1),
+            appscaling.ScalingInterval(lower=5, change=+1),
+        ],
+    )
+    scaling.scale_on_metric(
+        "ScaleOutFromZero",
+        metric=endpoint.metric_has_backlog_without_capacity(),
+        scaling_steps=[
+            appscaling.ScalingInterval(upper=1, change=0),
+            appscaling.ScalingInterval(lower=1, change=+1),
+        ],
+    )
+    return AsyncBuilt(template(stack), endpoint, scaling)
+
+
+def alarms_on(tpl: dict[str, Any], metric_name: str) -> list[dict[str, Any]]:
+    return [
+        a["Properties"]
+        for a in resources(tpl, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == metric_name
+    ]
+
+
+def test_async_endpoint_step_scales_on_backlog_per_instance(async_built: AsyncBuilt) -> None:
+    tpl, endpoint = async_built.tpl, async_built.endpoint
+    target_id = logical_id(async_built.scaling.scalable_target)  # type: ignore[arg-type]
+    target = props(tpl, target_id)
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 4)
+    policies = resources(tpl, "AWS::ApplicationAutoScaling::ScalingPolicy")
+    assert {p["Properties"]["PolicyType"] for p in policies.values()} == {"StepScaling"}
+    backlog = alarms_on(tpl, "ApproximateBacklogSizePerInstance")
+    assert len(backlog) == 2  # one scale-in, one scale-out alarm
+    for alarm in backlog:
+        assert alarm["Namespace"] == "AWS/SageMaker"
+        # Endpoint-level metric: EndpointName only, no VariantName.
+        assert alarm["Dimensions"] == [
+            {"Name": "EndpointName", "Value": get_att(endpoint, "EndpointName")}
+        ]
+        (action,) = alarm["AlarmActions"]
+        policy = policies[action["Ref"]]["Properties"]
+        assert policy["ScalingTargetId"] == {"Ref": target_id}
+        assert policy["PolicyType"] == "StepScaling"
+    assert sorted(a["Threshold"] for a in backlog) == [2, 5]
+
+
+def test_async_endpoint_scales_out_from_zero_on_has_backlog_without_capacity(
+    async_built: AsyncBuilt,
+) -> None:
+    tpl = async_built.tpl
+    (alarm,) = alarms_on(tpl, "HasBacklogWithoutCapacity")
+    assert alarm["Namespace"] == "AWS/SageMaker"
+    assert [d["Name"] for d in alarm["Dimensions"]] == ["EndpointName"]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == (
+        "GreaterThanOrEqualToThreshold",
+        1,
+    )
+    (action,) = alarm["AlarmActions"]
+    config = props(tpl, action["Ref"])["StepScalingPolicyConfiguration"]
+    assert config["StepAdjustments"] == [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]
+
+
+@pytest.mark.parametrize("detached", [False, True], ids=["attached", "detached"])
+@pytest.mark.parametrize(
+    "target",
+    [{"invocations_per_instance": 100}, {"max_requests_per_second": 5}],
+    ids=["direct-target", "load-test-target"],
+)
+def test_scale_on_invocations_is_refused_on_an_async_endpoint(
+    stack: cdk.Stack, target: dict[str, float], detached: bool
+) -> None:
+    endpoint = async_endpoint(stack, autoscaling_detached=detached)
+    scaling = endpoint.find_variant("main").auto_scale_instance_count(
+        min_capacity=0, max_capacity=2
+    )
+    with pytest.raises(InvalidPropsError, match="async") as info:
+        scaling.scale_on_invocations(**target)
+    assert_names(info.value, "Stack/Endpoint", "SageMakerVariantInvocationsPerInstance")
+    message = str(info.value)
+    assert "variants[main].autoscaling.scale_on_invocations=" in message
+    assert "ApproximateBacklogSizePerInstance" in message
+    assert "HasBacklogWithoutCapacity" in message
+    assert "scale_on_metric" in message
+    assert not hasattr(scaling, "invocations_target")
+    if scaling.scalable_target is not None:
+        assert scaling.scalable_target.node.try_find_child("InvocationsTracking") is None
+
+
+def test_is_async_flag_refuses_invocations_on_a_directly_built_autoscaling(
+    stack: cdk.Stack,
+) -> None:
+    common: dict[str, Any] = {
+        "endpoint_name": "churn",
+        "variant_name": "main",
+        "instance_type": "ml.m5.large",
+        "min_capacity": 1,
+        "max_capacity": 2,
+    }
+    with pytest.raises(InvalidPropsError, match="ApproximateBacklogSizePerInstance") as info:
+        VariantAutoScaling(stack, "Async", is_async=True, **common).scale_on_invocations(
+            invocations_per_instance=100
+        )
+    assert_names(info.value, "Stack", "SageMakerVariantInvocationsPerInstance")
+    real_time = VariantAutoScaling(stack, "RealTime", **common)
+    assert not real_time.is_async
+    real_time.scale_on_invocations(invocations_per_instance=100)
+    assert real_time.invocations_target == 100
+
+
+def test_endpoint_tells_its_autoscaling_whether_it_is_async(
+    built: Built, async_built: AsyncBuilt
+) -> None:
+    assert async_built.endpoint.is_async and async_built.scaling.is_async
+    assert not built.endpoint.is_async
+    assert not built.champion.is_async and not built.challenger.is_async
+
+
+def test_real_time_endpoint_still_target_tracks_invocations(built: Built) -> None:
+    for scaling in (built.champion, built.challenger):
+        assert tracking_policy(built, scaling)["PredefinedMetricSpecification"] == {
+            "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+        }
