@@ -6,8 +6,9 @@ Import everything from here; each concern lives in its own module:
   :class:`AlarmActions`, what an alarm does on ALARM / OK. Every construct here that
   creates an alarm requires one; :meth:`AlarmActions.none` is the explicit opt-out and
   needs a reason, recorded as the compliance acknowledgment.
-- ``alarms``: :class:`EndpointAlarms`, the alarms of one endpoint per variant and a
-  composite meant as its auto-rollback alarm (:class:`MonitoredAlarm`: one of them).
+- ``alarms``: :class:`EndpointAlarms`, the alarms of one endpoint per variant, the metric
+  alarms its deployments roll back on, and a composite that pages (:class:`MonitoredAlarm`:
+  one of them).
 - ``alarm_settings``: :class:`AlarmKind` and the settings that tune each kind
   (:class:`LatencyAlarm`, :class:`ErrorRateAlarm`, ...).
 - ``dashboard``: :class:`EndpointDashboard`, the endpoint's CloudWatch dashboard.

@@ -6,7 +6,8 @@ error-class mix, vanished traffic, normalized CPU / memory / disk / GPU utilizat
 backlog (async endpoints). Each kind of alarm (:class:`AlarmKind`) is switched and tuned by
 a small frozen settings object (:class:`LatencyAlarm`, :class:`ErrorRateAlarm`, ...; see
 :mod:`~constructs_lib.observability.alarm_settings`). The critical alarms are joined into
-one composite alarm, meant as the endpoint's auto-rollback alarm.
+one composite alarm that pages; :attr:`EndpointAlarms.rollback_alarms` are the metric
+alarms a guarded deployment rolls back on.
 
 It monitors either an :class:`~constructs_lib.serving.Endpoint` object, or an endpoint known
 only by name and variant descriptions (:class:`MonitoredVariant`), so that rollback alarms
@@ -459,7 +460,7 @@ class EndpointAlarms(Construct):
             composite_alarm_name=name,
             alarm_description=(
                 f"Any critical alarm of SageMaker endpoint {self._endpoint_label} is in "
-                "ALARM. Use it as the endpoint's auto-rollback alarm."
+                "ALARM. Page on it; roll deployments back on the metric alarms themselves."
             ),
             alarm_rule=cloudwatch.AlarmRule.any_of(
                 *(cloudwatch.AlarmRule.from_alarm(a, cloudwatch.AlarmState.ALARM) for a in children)
