@@ -24,11 +24,10 @@ from constructs_lib.core import (
     check_unique,
     is_token,
 )
+from constructs_lib.serving.facts import MAX_ROLLBACK_ALARMS
 
 __all__ = ["MAX_ROLLBACK_ALARMS", "Capacity", "DeploymentPolicy"]
 
-#: SageMaker's limit on auto-rollback alarms per deployment.
-MAX_ROLLBACK_ALARMS = 10
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from constructs_lib.core import (
 )
 from constructs_lib.serving.autoscaling import VariantAutoScaling
 from constructs_lib.serving.deployment import DeploymentPolicy
+from constructs_lib.serving.facts import MAX_PRODUCTION_VARIANTS
 from constructs_lib.serving.instance_types import (
     INSTANCE_TYPE_PATTERN,
     has_local_nvme_storage,
@@ -54,8 +55,6 @@ __all__ = [
     "ServerlessConfig",
 ]
 
-#: SageMaker's limit on production variants per endpoint configuration.
-MAX_PRODUCTION_VARIANTS = 10
 SERVERLESS_MEMORY_SIZES = (1024, 2048, 3072, 4096, 5120, 6144)
 
 
