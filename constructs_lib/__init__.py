@@ -16,7 +16,9 @@ from constructs_lib.serving import (
     DataCapture,
     DeploymentPolicy,
     Endpoint,
+    EndpointMetrics,
     EndpointVariant,
+    IEndpoint,
     IModel,
     Model,
     ModelData,
@@ -24,6 +26,7 @@ from constructs_lib.serving import (
     ProductionVariant,
     ServerlessConfig,
     VariantAutoScaling,
+    VariantMetrics,
 )
 
 __all__ = [
@@ -35,7 +38,9 @@ __all__ = [
     "DataCapture",
     "DeploymentPolicy",
     "Endpoint",
+    "EndpointMetrics",
     "EndpointVariant",
+    "IEndpoint",
     "IModel",
     "InvalidPropsError",
     "Model",
@@ -44,4 +49,5 @@ __all__ = [
     "ProductionVariant",
     "ServerlessConfig",
     "VariantAutoScaling",
+    "VariantMetrics",
 ]

@@ -25,16 +25,21 @@ alarms can exist before their endpoint); the private ``_targets`` module resolve
 form for both, and ``_metrics`` builds the metric math they share.
 """
 
-from constructs_lib.observability._targets import MonitoredVariant
 from constructs_lib.observability._validation import RETENTION_DAYS, retention_from_days
 from constructs_lib.observability.actions import (
     ALARM_ACTION_RULES,
     AlarmActions,
     NotificationTopic,
 )
+from constructs_lib.observability.alarm_kinds import (
+    ALARM_KINDS,
+    LOW_TRAFFIC_KINDS,
+    AlarmKindInfo,
+    resolve_settings,
+    rollback_refusal,
+)
 from constructs_lib.observability.alarm_settings import (
     DEFAULT_CRITICAL_KINDS,
-    LOW_TRAFFIC_KINDS,
     AlarmKind,
     AlarmSettings,
     BacklogAgeAlarm,
@@ -45,7 +50,6 @@ from constructs_lib.observability.alarm_settings import (
     LatencyAlarm,
     ServerlessAlarm,
     UtilizationAlarm,
-    rollback_refusal,
 )
 from constructs_lib.observability.alarms import EndpointAlarms, MonitoredAlarm
 from constructs_lib.observability.audit import (
@@ -71,9 +75,11 @@ from constructs_lib.observability.logs import (
     EndpointLogGroup,
     MetricFilterAlarm,
 )
+from constructs_lib.observability.variants import MonitoredVariant
 
 __all__ = [
     "ALARM_ACTION_RULES",
+    "ALARM_KINDS",
     "AUDIT_METRIC_NAMESPACE",
     "DEFAULT_CRITICAL_KINDS",
     "DEFAULT_ERROR_TERMS",
@@ -90,6 +96,7 @@ __all__ = [
     "ROLLBACK_STATUSES",
     "AlarmActions",
     "AlarmKind",
+    "AlarmKindInfo",
     "AlarmSettings",
     "AuditTrail",
     "BacklogAgeAlarm",
@@ -110,6 +117,7 @@ __all__ = [
     "UtilizationAlarm",
     "endpoint_changes_filter_pattern",
     "max_deployment_roles",
+    "resolve_settings",
     "retention_from_days",
     "rollback_refusal",
 ]

@@ -13,11 +13,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import IConstruct
 
 from constructs_lib.core import require
-from constructs_lib.observability._targets import (
-    INSTANCE_NAMESPACE,
-    EndpointTarget,
-    ResolvedVariant,
-)
+from constructs_lib.observability._targets import EndpointTarget, ResolvedVariant
 
 __all__ = [
     "MAX_METRICS_PER_ALARM",
@@ -38,11 +34,13 @@ def error_rate(
 ) -> cloudwatch.MathExpression:
     """``Invocation<code>Errors`` in percent of invocations (0 below ``min_invocations``)."""
     errors = f"e{code[0]}"
+    metrics = target.metrics.variant(variant)
+    error_metric = metrics.invocation_5xx_errors if code == "5XX" else metrics.invocation_4xx_errors
     return cloudwatch.MathExpression(
         expression=f"IF(inv >= {min_invocations}, 100 * FILL({errors}, 0) / inv, 0)",
         using_metrics={
-            "inv": target.variant_metric(variant, "Invocations", "Sum", period),
-            errors: target.variant_metric(variant, f"Invocation{code}Errors", "Sum", period),
+            "inv": metrics.invocations(period=period),
+            errors: error_metric(period=period),
         },
         label=f"{code} error rate (%)",
         period=period,
@@ -57,8 +55,8 @@ def error_mix(
     return cloudwatch.MathExpression(
         expression=f"IF({both} >= {min_errors}, 100 * FILL(e5, 0) / {both}, 0)",
         using_metrics={
-            "e4": target.variant_metric(variant, "Invocation4XXErrors", "Sum", period),
-            "e5": target.variant_metric(variant, "Invocation5XXErrors", "Sum", period),
+            "e4": target.metrics.variant(variant).invocation_4xx_errors(period=period),
+            "e5": target.metrics.variant(variant).invocation_5xx_errors(period=period),
         },
         label="5XX share of errors (%)",
         period=period,
@@ -66,22 +64,25 @@ def error_mix(
 
 
 def normalized_utilization(
-    target: EndpointTarget, variant: ResolvedVariant, metric_name: str, period: Duration
+    target: EndpointTarget, variant: ResolvedVariant, kind: str, period: Duration
 ) -> cloudwatch.MathExpression:
-    """CPU or GPU utilization divided by the vCPU or GPU count: 0-100 %."""
-    is_cpu = metric_name == "CPUUtilization"
-    count = variant.vcpus if is_cpu else variant.gpus
-    assert count, f"{metric_name} of variant {variant.name} needs a known count"
-    unit = ("vCPU" if is_cpu else "GPU") + ("" if count == 1 else "s")
-    metric_id = {"CPUUtilization": "cpu", "GPUUtilization": "gpu"}.get(metric_name, "gpumem")
+    """CPU, GPU or GPU-memory utilization divided by the vCPU or GPU count: 0-100 %.
+
+    :param kind: ``cpu``, ``gpu`` or ``gpumem``.
+    """
+    metrics = target.metrics.variant(variant.name)
+    raw, readable = {
+        "cpu": (metrics.cpu_utilization, "CPU utilization"),
+        "gpu": (metrics.gpu_utilization, "GPU utilization"),
+        "gpumem": (metrics.gpu_memory_utilization, "GPU memory utilization"),
+    }[kind]
+    count = variant.vcpus if kind == "cpu" else variant.gpus
+    assert count, f"{readable} of variant {variant.name} needs a known count"
+    unit = ("vCPU" if kind == "cpu" else "GPU") + ("" if count == 1 else "s")
     return cloudwatch.MathExpression(
-        expression=f"{metric_id} / {count}",
-        using_metrics={
-            metric_id: target.variant_metric(
-                variant.name, metric_name, "Average", period, INSTANCE_NAMESPACE
-            )
-        },
-        label=f"{_READABLE[metric_name]} (% of {count} {unit})",
+        expression=f"{kind} / {count}",
+        using_metrics={kind: raw(period=period)},
+        label=f"{readable} (% of {count} {unit})",
         period=period,
     )
 
@@ -93,8 +94,8 @@ def serverless_concurrency(
     return cloudwatch.MathExpression(
         expression="100 * conc",
         using_metrics={
-            "conc": target.variant_metric(
-                variant, "ServerlessConcurrentExecutionsUtilization", "Average", period
+            "conc": target.metrics.variant(variant).serverless_concurrency_utilization(
+                period=period
             )
         },
         label="Concurrency utilization (%)",
@@ -126,10 +127,3 @@ def check_metric_count(
         f"exceeds CloudWatch's limit of {MAX_METRICS_PER_ALARM} metrics per math alarm",
         "split the expression over several alarms and join them with a composite alarm",
     )
-
-
-_READABLE = {
-    "CPUUtilization": "CPU utilization",
-    "GPUUtilization": "GPU utilization",
-    "GPUMemoryUtilization": "GPU memory utilization",
-}

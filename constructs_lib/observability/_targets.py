@@ -3,13 +3,13 @@
 :class:`~constructs_lib.observability.EndpointAlarms` and
 :class:`~constructs_lib.observability.EndpointDashboard` watch either an
 :class:`~constructs_lib.serving.Endpoint` object, or an endpoint known only by its name and
-variant descriptions (:class:`MonitoredVariant`, public, exported by the package). The
+variant descriptions (:class:`~constructs_lib.observability.MonitoredVariant`). The
 second form exists for rollback alarms: SageMaker needs them to exist before the endpoint,
 so they cannot reference the endpoint resource without a circular dependency.
 
 :meth:`EndpointTarget.resolve` checks either form once for both constructs and yields the
-variants with their vCPU and GPU counts; :meth:`EndpointTarget.variant_metric` and
-:meth:`EndpointTarget.endpoint_metric` build the same metric either way.
+variants with their vCPU and GPU counts; :attr:`EndpointTarget.metrics` builds the same
+metrics either way, from the library's one metrics source.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from constructs_lib.core import (
@@ -31,51 +29,12 @@ from constructs_lib.core import (
 )
 from constructs_lib.observability._validation import check_endpoint
 from constructs_lib.observability._vcpus import GPU_FAMILIES, lookup
-from constructs_lib.serving.endpoint import Endpoint, ProductionVariant
+from constructs_lib.observability.variants import MonitoredVariant
+from constructs_lib.serving.endpoint import Endpoint
 from constructs_lib.serving.instance_types import INSTANCE_TYPE_PATTERN, family_of
+from constructs_lib.serving.metrics import EndpointMetrics
 
-__all__ = [
-    "INSTANCE_NAMESPACE",
-    "SAGEMAKER_NAMESPACE",
-    "EndpointTarget",
-    "MonitoredVariant",
-    "ResolvedVariant",
-]
-
-#: Namespace of SageMaker's invocation metrics (and the async backlog metrics).
-SAGEMAKER_NAMESPACE = "AWS/SageMaker"
-#: Namespace of the instance metrics (CPU, memory, disk, GPU utilization).
-INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
-
-
-@dataclass(frozen=True)
-class MonitoredVariant:
-    """A variant of an endpoint known by name (for alarms and dashboards by name).
-
-    Give ``instance_type`` or ``serverless=True``.
-
-    :param name: the variant name.
-    :param instance_type: e.g. ``ml.m5.large``. Default: none.
-    :param serverless: the variant is serverless. Default: False.
-    :param shadow: the variant is the endpoint's shadow variant. Default: False.
-    """
-
-    name: str
-    instance_type: str | None = None
-    serverless: bool = False
-    shadow: bool = False
-
-    @staticmethod
-    def from_production_variant(
-        variant: ProductionVariant, *, shadow: bool = False
-    ) -> MonitoredVariant:
-        """Describe the variant an :class:`~constructs_lib.serving.Endpoint` will get."""
-        return MonitoredVariant(
-            variant.name,
-            instance_type=variant.instance_type,
-            serverless=variant.serverless is not None,
-            shadow=shadow,
-        )
+__all__ = ["EndpointTarget", "ResolvedVariant"]
 
 
 @dataclass(frozen=True)
@@ -94,8 +53,7 @@ class ResolvedVariant:
 class EndpointTarget:
     """An endpoint whose metrics alarms and dashboards read; build it with :meth:`resolve`.
 
-    With an :class:`Endpoint`, metrics come from its ``metric`` methods; with a name, they are
-    built with the same namespaces and dimensions.
+    With an :class:`Endpoint` or a name, :attr:`metrics` builds the same metrics.
     """
 
     endpoint_name: str
@@ -132,7 +90,7 @@ class EndpointTarget:
         if endpoint is not None:
             described = _describe_endpoint(scope, endpoint, endpoint_name, variants, is_async)
             is_async = endpoint.is_async
-            fixed = getattr(endpoint.node.default_child, "endpoint_name", None)
+            fixed = endpoint.fixed_name
             name = endpoint.endpoint_name
         else:
             described = _check_named(scope, endpoint_name, variants)
@@ -143,43 +101,13 @@ class EndpointTarget:
             for v in described
             if include_shadow or not v.shadow
         )
-        fixed_name = fixed if isinstance(fixed, str) and not is_token(fixed) else None
+        fixed_name = fixed if fixed is not None and not is_token(fixed) else None
         return EndpointTarget(name, resolved, is_async, endpoint, fixed_name)
 
-    def variant_metric(
-        self,
-        variant: str,
-        metric_name: str,
-        statistic: str,
-        period: Duration,
-        namespace: str = SAGEMAKER_NAMESPACE,
-    ) -> cloudwatch.Metric:
-        """Build a per-variant metric (dimensions ``EndpointName`` + ``VariantName``)."""
-        if self.endpoint is not None:
-            return self.endpoint.find_variant(variant).metric(
-                metric_name, namespace=namespace, statistic=statistic, period=period
-            )
-        return cloudwatch.Metric(
-            namespace=namespace,
-            metric_name=metric_name,
-            dimensions_map={"EndpointName": self.endpoint_name, "VariantName": variant},
-            statistic=statistic,
-            period=period,
-        )
-
-    def endpoint_metric(
-        self, metric_name: str, statistic: str, period: Duration
-    ) -> cloudwatch.Metric:
-        """Build an endpoint-level metric (dimension ``EndpointName`` only)."""
-        if self.endpoint is not None:
-            return self.endpoint.metric(metric_name, statistic=statistic, period=period)
-        return cloudwatch.Metric(
-            namespace=SAGEMAKER_NAMESPACE,
-            metric_name=metric_name,
-            dimensions_map={"EndpointName": self.endpoint_name},
-            statistic=statistic,
-            period=period,
-        )
+    @property
+    def metrics(self) -> EndpointMetrics:
+        """The watched endpoint's metrics (by name, so the same either way)."""
+        return EndpointMetrics(self.endpoint_name)
 
 
 # -- private helpers ----------------------------------------------------------------------------

@@ -16,19 +16,17 @@ unless ``critical`` says otherwise.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import IConstruct
 
-from constructs_lib.core import InvalidPropsError, check_range, is_token, require
+from constructs_lib.core import check_range, is_token, pascal_case, require
 from constructs_lib.observability._validation import check_evaluation, check_whole_minutes
 
 __all__ = [
     "DEFAULT_CRITICAL_KINDS",
-    "LOW_TRAFFIC_KINDS",
     "AlarmKind",
     "AlarmSettings",
     "BacklogAgeAlarm",
@@ -39,7 +37,6 @@ __all__ = [
     "LatencyAlarm",
     "ServerlessAlarm",
     "UtilizationAlarm",
-    "rollback_refusal",
 ]
 
 _ONE_MINUTE = Duration.minutes(1)
@@ -74,6 +71,21 @@ class AlarmSettings:
         cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
     )
     treat_missing_data: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING
+
+    def validate(self, scope: IConstruct | str, prop: str) -> None:
+        """Raise InvalidPropsError for values CloudWatch or SageMaker would reject.
+
+        :param prop: how messages name these settings, e.g. ``settings[model-latency]``.
+        """
+        _check_settings(scope, prop, self)
+
+    def describe(self) -> str:
+        """E.g. ``above 500 ms in 3 of 5 periods of 1 minute``, for alarm descriptions."""
+        return _describe_condition(self)
+
+    def metric_threshold(self) -> float:
+        """The threshold in the metric's unit (durations: microseconds; backlog age: s)."""
+        return _threshold_in_metric_units(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -226,22 +238,21 @@ class AlarmKind(enum.StrEnum):
     @property
     def construct_id(self) -> str:
         """The fixed construct id of alarms of this kind."""
-        return "".join(part.capitalize() for part in self.value.split("-"))
-
-    @property
-    def prop(self) -> str:
-        """The :class:`EndpointAlarms` prop that tunes this kind."""
-        return _PROPS[self]
+        return pascal_case(self.value)
 
     @property
     def description(self) -> str:
-        """A readable name of what the kind watches."""
-        return _DESCRIPTIONS[self]
+        """A readable name of what the kind watches (from the alarm-kind registry)."""
+        from constructs_lib.observability.alarm_kinds import ALARM_KINDS
+
+        return ALARM_KINDS[self].description
 
     @property
     def default_settings(self) -> AlarmSettings:
-        """The settings of this kind when its prop is not given."""
-        return _DEFAULTS[self]
+        """The settings of this kind when none are given (from the alarm-kind registry)."""
+        from constructs_lib.observability.alarm_kinds import ALARM_KINDS
+
+        return ALARM_KINDS[self].default
 
 
 #: The kinds joined into the composite alarm by default.
@@ -252,40 +263,10 @@ DEFAULT_CRITICAL_KINDS: tuple[AlarmKind, ...] = (
     AlarmKind.BACKLOG_AGE,
 )
 
-#: Kinds that alarm on low or vanished traffic, so they never guard a deployment.
-LOW_TRAFFIC_KINDS: frozenset[AlarmKind] = frozenset({AlarmKind.INVOCATIONS})
-
-
-def rollback_refusal(kind: AlarmKind, settings: AlarmSettings) -> str | None:
-    """Why alarms of ``kind`` with ``settings`` must not be rollback alarms, or None.
-
-    SageMaker terminates a guarded deployment when a rollback alarm is in ALARM, also when
-    the old fleet trips it, so an alarm that fires on low traffic or on missing data would
-    roll back every update of a quiet endpoint.
-    """
-    if kind in LOW_TRAFFIC_KINDS:
-        return "alarms on low or vanished traffic"
-    if settings.treat_missing_data == cloudwatch.TreatMissingData.BREACHING:
-        return "treats missing data as breaching"
-    return None
-
-
 # -- helpers for EndpointAlarms ------------------------------------------------------------------
 
 
-def resolve_settings(
-    scope: IConstruct | str, given: Mapping[AlarmKind, AlarmSettings | None]
-) -> dict[AlarmKind, AlarmSettings]:
-    """Return the settings of every kind (the default where none is given), each checked."""
-    settings: dict[AlarmKind, AlarmSettings] = {}
-    for kind in AlarmKind:
-        chosen = given.get(kind)
-        settings[kind] = kind.default_settings if chosen is None else chosen
-        _check_settings(scope, kind.prop, settings[kind], type(kind.default_settings))
-    return settings
-
-
-def threshold_in_metric_units(s: AlarmSettings) -> float:
+def _threshold_in_metric_units(s: AlarmSettings) -> float:
     """The threshold in the metric's unit (durations: microseconds; backlog age: seconds)."""
     threshold = s.threshold  # type: ignore[attr-defined]
     if isinstance(s, BacklogAgeAlarm):
@@ -295,7 +276,7 @@ def threshold_in_metric_units(s: AlarmSettings) -> float:
     return float(threshold)
 
 
-def describe_condition(s: AlarmSettings) -> str:
+def _describe_condition(s: AlarmSettings) -> str:
     """E.g. ``above 500 ms in 3 of 5 periods of 1 minute``, for alarm descriptions."""
     threshold = s.threshold  # type: ignore[attr-defined]
     if isinstance(threshold, Duration):
@@ -315,60 +296,6 @@ def describe_condition(s: AlarmSettings) -> str:
 
 _PERCENT_SETTINGS = (ErrorRateAlarm, ErrorMixAlarm, UtilizationAlarm)
 
-_DEFAULTS: dict[AlarmKind, AlarmSettings] = {
-    AlarmKind.MODEL_LATENCY: LatencyAlarm(),
-    AlarmKind.SERVER_ERROR_RATE: ErrorRateAlarm(threshold=1),
-    AlarmKind.CLIENT_ERROR_RATE: ErrorRateAlarm(threshold=5),
-    AlarmKind.ERROR_MIX: ErrorMixAlarm(),
-    AlarmKind.INVOCATIONS: InvocationsAlarm(),
-    AlarmKind.CPU_UTILIZATION: UtilizationAlarm(threshold=90),
-    AlarmKind.MEMORY_UTILIZATION: UtilizationAlarm(threshold=90),
-    AlarmKind.DISK_UTILIZATION: UtilizationAlarm(threshold=75),
-    AlarmKind.GPU_UTILIZATION: UtilizationAlarm(threshold=90),
-    AlarmKind.GPU_MEMORY_UTILIZATION: UtilizationAlarm(threshold=90),
-    AlarmKind.MODEL_SETUP_TIME: ServerlessAlarm(),
-    AlarmKind.SERVERLESS_CONCURRENCY: UtilizationAlarm(threshold=90),
-    AlarmKind.BACKLOG_SIZE: BacklogAlarm(threshold=100),
-    AlarmKind.BACKLOG_AGE: BacklogAgeAlarm(),
-    AlarmKind.BACKLOG_WITHOUT_CAPACITY: BacklogAlarm(threshold=0),
-}
-
-_PROPS = {
-    AlarmKind.MODEL_LATENCY: "latency",
-    AlarmKind.SERVER_ERROR_RATE: "server_error_rate",
-    AlarmKind.CLIENT_ERROR_RATE: "client_error_rate",
-    AlarmKind.ERROR_MIX: "error_mix",
-    AlarmKind.INVOCATIONS: "invocations",
-    AlarmKind.CPU_UTILIZATION: "cpu_utilization",
-    AlarmKind.MEMORY_UTILIZATION: "memory_utilization",
-    AlarmKind.DISK_UTILIZATION: "disk_utilization",
-    AlarmKind.GPU_UTILIZATION: "gpu_utilization",
-    AlarmKind.GPU_MEMORY_UTILIZATION: "gpu_memory_utilization",
-    AlarmKind.MODEL_SETUP_TIME: "model_setup_time",
-    AlarmKind.SERVERLESS_CONCURRENCY: "serverless_concurrency",
-    AlarmKind.BACKLOG_SIZE: "backlog_size",
-    AlarmKind.BACKLOG_AGE: "backlog_age",
-    AlarmKind.BACKLOG_WITHOUT_CAPACITY: "backlog_without_capacity",
-}
-
-_DESCRIPTIONS = {
-    AlarmKind.MODEL_LATENCY: "Model latency",
-    AlarmKind.SERVER_ERROR_RATE: "5XX error rate",
-    AlarmKind.CLIENT_ERROR_RATE: "4XX error rate",
-    AlarmKind.ERROR_MIX: "5XX share of all errors",
-    AlarmKind.INVOCATIONS: "Invocations",
-    AlarmKind.CPU_UTILIZATION: "CPU utilization (normalized by vCPUs)",
-    AlarmKind.MEMORY_UTILIZATION: "Memory utilization",
-    AlarmKind.DISK_UTILIZATION: "Disk utilization",
-    AlarmKind.GPU_UTILIZATION: "GPU utilization (normalized by GPUs)",
-    AlarmKind.GPU_MEMORY_UTILIZATION: "GPU memory utilization (normalized by GPUs)",
-    AlarmKind.MODEL_SETUP_TIME: "Serverless cold-start time (ModelSetupTime)",
-    AlarmKind.SERVERLESS_CONCURRENCY: "Serverless concurrency utilization",
-    AlarmKind.BACKLOG_SIZE: "Async backlog size",
-    AlarmKind.BACKLOG_AGE: "Age of the oldest queued async request",
-    AlarmKind.BACKLOG_WITHOUT_CAPACITY: "Async backlog without capacity",
-}
-
 _OPERATOR_TEXT = {
     cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD: "above",
     cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD: "at or above",
@@ -377,17 +304,7 @@ _OPERATOR_TEXT = {
 }
 
 
-def _check_settings(
-    scope: IConstruct | str, prop: str, s: AlarmSettings, expected: type[AlarmSettings]
-) -> None:
-    if not isinstance(s, expected):
-        raise InvalidPropsError(
-            scope,
-            prop,
-            type(s).__name__,
-            f"is not a {expected.__name__}",
-            f"pass {expected.__name__}(...)",
-        )
+def _check_settings(scope: IConstruct | str, prop: str, s: AlarmSettings) -> None:
     if not s.enabled:
         return
     check_whole_minutes(

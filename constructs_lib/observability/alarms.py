@@ -25,34 +25,23 @@ from constructs import Construct, IConstruct
 
 from constructs_lib.core import InvalidPropsError, is_token, require
 from constructs_lib.observability import _metrics
-from constructs_lib.observability._targets import (
-    INSTANCE_NAMESPACE,
-    SAGEMAKER_NAMESPACE,
-    EndpointTarget,
-    MonitoredVariant,
-    ResolvedVariant,
-)
+from constructs_lib.observability._targets import EndpointTarget, ResolvedVariant
 from constructs_lib.observability.actions import AlarmActions, check_actions
-from constructs_lib.observability.alarm_settings import (
-    DEFAULT_CRITICAL_KINDS,
+from constructs_lib.observability.alarm_kinds import (
+    ALARM_KINDS,
     LOW_TRAFFIC_KINDS,
-    AlarmKind,
-    AlarmSettings,
-    BacklogAgeAlarm,
-    BacklogAlarm,
-    ErrorMixAlarm,
-    ErrorRateAlarm,
-    InvocationsAlarm,
-    LatencyAlarm,
-    ServerlessAlarm,
-    UtilizationAlarm,
-    describe_condition,
     resolve_settings,
     rollback_refusal,
-    threshold_in_metric_units,
 )
-from constructs_lib.serving.deployment import MAX_ROLLBACK_ALARMS
+from constructs_lib.observability.alarm_settings import (
+    DEFAULT_CRITICAL_KINDS,
+    AlarmKind,
+    AlarmSettings,
+    LatencyAlarm,
+)
+from constructs_lib.observability.variants import MonitoredVariant
 from constructs_lib.serving.endpoint import Endpoint
+from constructs_lib.serving.facts import MAX_ROLLBACK_ALARMS
 
 __all__ = ["EndpointAlarms", "MonitoredAlarm"]
 
@@ -112,36 +101,15 @@ class EndpointAlarms(Construct):
         (e.g. ``{"ml.m7i.48xlarge": 192}``). Default: the built-in table only.
     :param gpus: GPU counts by instance type, for GPU types missing from the built-in table.
         Default: the built-in table only.
-    :param latency: model latency. Default: ``LatencyAlarm()``: p99 above 500 ms in 3 of 5
-        one-minute periods.
-    :param server_error_rate: 5XX errors in percent of invocations. Default:
-        ``ErrorRateAlarm(threshold=1)``: above 1 % in 3 of 5 minutes.
-    :param client_error_rate: 4XX errors in percent of invocations. Default:
-        ``ErrorRateAlarm(threshold=5)``.
-    :param error_mix: 5XX errors in percent of all errors. Default: ``ErrorMixAlarm()``:
-        above 50 % of at least 10 errors in 3 of 5 minutes.
-    :param invocations: invocations below a minimum (or vanished). Default:
-        ``InvocationsAlarm()``: fewer than 1 in three 5-minute periods; missing data breaches.
-    :param cpu_utilization: CPU utilization in percent of all vCPUs. Default:
-        ``UtilizationAlarm(threshold=90)``.
-    :param memory_utilization: memory utilization in percent. Default:
-        ``UtilizationAlarm(threshold=90)``.
-    :param disk_utilization: ML volume utilization in percent. Default:
-        ``UtilizationAlarm(threshold=75)`` (data capture stops near full disks).
-    :param gpu_utilization: GPU utilization in percent of all GPUs (GPU types only). Default:
-        ``UtilizationAlarm(threshold=90)``.
-    :param gpu_memory_utilization: GPU memory in percent of all GPUs (GPU types only).
-        Default: ``UtilizationAlarm(threshold=90)``.
-    :param model_setup_time: serverless cold-start time. Default: ``ServerlessAlarm()``:
-        average above 10 s in three 5-minute periods.
-    :param serverless_concurrency: serverless concurrent executions in percent of the
-        maximum concurrency. Default: ``UtilizationAlarm(threshold=90)``.
-    :param backlog_size: queued async requests. Default: ``BacklogAlarm(threshold=100)``.
-    :param backlog_age: age of the oldest queued async request. Default:
-        ``BacklogAgeAlarm()``: above 30 minutes.
-    :param backlog_without_capacity: async requests queued while no instance runs. Default:
-        ``BacklogAlarm(threshold=0)`` over three 5-minute periods (shorter than a scale-out
-        from zero would be noise).
+    :param settings: how each kind decides, keyed by :class:`AlarmKind`, e.g.
+        ``{AlarmKind.MODEL_LATENCY: LatencyAlarm(percentile=99.9), AlarmKind.ERROR_MIX:
+        ErrorMixAlarm(enabled=False)}``. Default: each kind's defaults from the alarm-kind
+        registry (:data:`~constructs_lib.observability.ALARM_KINDS`): p99 latency above
+        500 ms, 5XX above 1 % and 4XX above 5 % of invocations, 5XX above 50 % of at least
+        10 errors, fewer than 1 invocation in three 5-minute periods (missing data
+        breaching), CPU and memory above 90 %, disk above 75 %, GPU above 90 %, serverless
+        cold starts above 10 s and concurrency above 90 %, async backlog above 100 requests,
+        older than 30 minutes, or queued without capacity.
     :param critical: the kinds joined into :attr:`composite`. Default:
         :data:`DEFAULT_CRITICAL_KINDS` (latency, 5XX rate, invocations, backlog age; each
         where it exists).
@@ -164,21 +132,7 @@ class EndpointAlarms(Construct):
         alarm_name_prefix: str | None = None,
         vcpus: Mapping[str, int] | None = None,
         gpus: Mapping[str, int] | None = None,
-        latency: LatencyAlarm | None = None,
-        server_error_rate: ErrorRateAlarm | None = None,
-        client_error_rate: ErrorRateAlarm | None = None,
-        error_mix: ErrorMixAlarm | None = None,
-        invocations: InvocationsAlarm | None = None,
-        cpu_utilization: UtilizationAlarm | None = None,
-        memory_utilization: UtilizationAlarm | None = None,
-        disk_utilization: UtilizationAlarm | None = None,
-        gpu_utilization: UtilizationAlarm | None = None,
-        gpu_memory_utilization: UtilizationAlarm | None = None,
-        model_setup_time: ServerlessAlarm | None = None,
-        serverless_concurrency: UtilizationAlarm | None = None,
-        backlog_size: BacklogAlarm | None = None,
-        backlog_age: BacklogAgeAlarm | None = None,
-        backlog_without_capacity: BacklogAlarm | None = None,
+        settings: Mapping[AlarmKind, AlarmSettings] | None = None,
         critical: Sequence[AlarmKind] | None = None,
         rollback: Sequence[AlarmKind] | None = None,
     ) -> None:
@@ -186,26 +140,7 @@ class EndpointAlarms(Construct):
         #: The actions every alarm and the composite run.
         self.actions: AlarmActions = check_actions(self, "actions", actions)
         #: The settings in force for every kind (defaults filled in).
-        self.settings: Mapping[AlarmKind, AlarmSettings] = resolve_settings(
-            self,
-            {
-                AlarmKind.MODEL_LATENCY: latency,
-                AlarmKind.SERVER_ERROR_RATE: server_error_rate,
-                AlarmKind.CLIENT_ERROR_RATE: client_error_rate,
-                AlarmKind.ERROR_MIX: error_mix,
-                AlarmKind.INVOCATIONS: invocations,
-                AlarmKind.CPU_UTILIZATION: cpu_utilization,
-                AlarmKind.MEMORY_UTILIZATION: memory_utilization,
-                AlarmKind.DISK_UTILIZATION: disk_utilization,
-                AlarmKind.GPU_UTILIZATION: gpu_utilization,
-                AlarmKind.GPU_MEMORY_UTILIZATION: gpu_memory_utilization,
-                AlarmKind.MODEL_SETUP_TIME: model_setup_time,
-                AlarmKind.SERVERLESS_CONCURRENCY: serverless_concurrency,
-                AlarmKind.BACKLOG_SIZE: backlog_size,
-                AlarmKind.BACKLOG_AGE: backlog_age,
-                AlarmKind.BACKLOG_WITHOUT_CAPACITY: backlog_without_capacity,
-            },
-        )
+        self.settings: Mapping[AlarmKind, AlarmSettings] = resolve_settings(self, settings)
         enabled = {kind for kind, s in self.settings.items() if s.enabled}
         #: The monitored endpoint and variants.
         self.target = EndpointTarget.resolve(
@@ -217,8 +152,8 @@ class EndpointAlarms(Construct):
             include_shadow,
             vcpus,
             gpus,
-            need_cpu=AlarmKind.CPU_UTILIZATION in enabled,
-            need_gpu=not enabled.isdisjoint(_GPU_KINDS),
+            need_cpu=any(ALARM_KINDS[k].needs_vcpus for k in enabled),
+            need_gpu=any(ALARM_KINDS[k].needs_gpus for k in enabled),
         )
         #: The endpoint's name (a token for an endpoint with a generated name).
         self.endpoint_name: str = self.target.endpoint_name
@@ -303,12 +238,11 @@ class EndpointAlarms(Construct):
     def _variant_alarms(self, variant: ResolvedVariant) -> list[MonitoredAlarm]:
         scope = Construct(self._variants_scope, variant.name)
         result: list[MonitoredAlarm] = []
-        t = self.target
-        for kind in _VARIANT_KINDS:
+        for kind, info in ALARM_KINDS.items():
             setting = self.settings[kind]
-            if not setting.enabled or not _applies(kind, variant, t.is_async):
+            if not setting.enabled or not info.applies_to(variant, self.target.is_async):
                 continue
-            metric = self._metric_for(kind, variant, setting)
+            metric = info.metric(self.target, variant, setting)
             alarm = self._alarm(scope, kind, variant.name, metric, setting)
             critical = kind in self._critical_kinds and not variant.shadow
             rollback = kind in self._rollback_kinds and not variant.shadow
@@ -317,22 +251,13 @@ class EndpointAlarms(Construct):
 
     def _endpoint_alarms(self) -> list[MonitoredAlarm]:
         result: list[MonitoredAlarm] = []
-        for kind in _ENDPOINT_KINDS:
+        for kind, info in ALARM_KINDS.items():
             setting = self.settings[kind]
-            if not setting.enabled:
+            if not setting.enabled or not info.endpoint_level:
                 continue
-            metric_name, statistic = _ENDPOINT_METRICS[kind]
-            metric = self.target.endpoint_metric(metric_name, statistic, setting.period)
-            alarm = self._alarm(self, kind, None, metric, setting)
-            result.append(
-                MonitoredAlarm(
-                    kind,
-                    None,
-                    alarm,
-                    kind in self._critical_kinds,
-                    kind in self._rollback_kinds,
-                )
-            )
+            alarm = self._alarm(self, kind, None, info.metric(self.target, None, setting), setting)
+            critical, rollback = kind in self._critical_kinds, kind in self._rollback_kinds
+            result.append(MonitoredAlarm(kind, None, alarm, critical, rollback))
         return result
 
     def _resolve_rollback(
@@ -359,7 +284,7 @@ class EndpointAlarms(Construct):
                 f"rollback[{i}]",
                 kind.value,
                 "is a disabled alarm kind",
-                f"enable {kind.prop}, or leave {kind.value} out of rollback",
+                f"enable settings[{kind.value}], or leave {kind.value} out of rollback",
             )
             reason = rollback_refusal(kind, self.settings[kind])
             if reason is not None:
@@ -374,29 +299,10 @@ class EndpointAlarms(Construct):
                     + (
                         ""
                         if kind in LOW_TRAFFIC_KINDS
-                        else f", or set {kind.prop}.treat_missing_data to NOT_BREACHING"
+                        else f", or set settings[{kind.value}].treat_missing_data to NOT_BREACHING"
                     ),
                 )
         return frozenset(rollback)
-
-    def _metric_for(
-        self, kind: AlarmKind, v: ResolvedVariant, s: AlarmSettings
-    ) -> cloudwatch.IMetric:
-        t = self.target
-        p = s.period
-        if isinstance(s, LatencyAlarm):
-            return t.variant_metric(v.name, "ModelLatency", f"p{s.percentile:g}", p)
-        if isinstance(s, ErrorRateAlarm):
-            code = "5XX" if kind is AlarmKind.SERVER_ERROR_RATE else "4XX"
-            return _metrics.error_rate(t, v.name, code, p, s.min_invocations)
-        if isinstance(s, ErrorMixAlarm):
-            return _metrics.error_mix(t, v.name, p, s.min_errors)
-        if kind in _NORMALIZED:
-            return _metrics.normalized_utilization(t, v, _NORMALIZED[kind], p)
-        if kind is AlarmKind.SERVERLESS_CONCURRENCY:
-            return _metrics.serverless_concurrency(t, v.name, p)
-        metric_name, statistic, namespace = _VARIANT_METRICS[kind]
-        return t.variant_metric(v.name, metric_name, statistic, p, namespace)
 
     def _alarm(
         self,
@@ -407,7 +313,7 @@ class EndpointAlarms(Construct):
         s: AlarmSettings,
     ) -> cloudwatch.Alarm:
         if isinstance(metric, cloudwatch.MathExpression):
-            _metrics.check_metric_count(self, kind.prop, metric)
+            _metrics.check_metric_count(self, f"settings[{kind.value}]", metric)
         parts = [self.alarm_name_prefix, *([variant_name] if variant_name else []), kind.value]
         name = "-".join(parts)
         _check_alarm_name(self, name)
@@ -427,10 +333,10 @@ class EndpointAlarms(Construct):
             alarm_name=name,
             alarm_description=(
                 f"{kind.description}{where} of SageMaker endpoint "
-                f"{self._endpoint_label}: {describe_condition(s)}."
+                f"{self._endpoint_label}: {s.describe()}."
             ),
             metric=metric,
-            threshold=threshold_in_metric_units(s),
+            threshold=s.metric_threshold(),
             evaluation_periods=s.evaluation_periods,
             datapoints_to_alarm=s.datapoints_to_alarm,
             comparison_operator=s.comparison_operator,
@@ -493,60 +399,7 @@ class MonitoredAlarm:
 
 # -- private helpers ----------------------------------------------------------------------------
 
-_ENDPOINT_KINDS = (
-    AlarmKind.BACKLOG_SIZE,
-    AlarmKind.BACKLOG_AGE,
-    AlarmKind.BACKLOG_WITHOUT_CAPACITY,
-)
-_VARIANT_KINDS = tuple(k for k in AlarmKind if k not in _ENDPOINT_KINDS)
-_NEEDS_INVOCATIONS = frozenset(
-    {AlarmKind.SERVER_ERROR_RATE, AlarmKind.CLIENT_ERROR_RATE, AlarmKind.INVOCATIONS}
-)
-_INSTANCE_KINDS = frozenset(
-    {
-        AlarmKind.CPU_UTILIZATION,
-        AlarmKind.MEMORY_UTILIZATION,
-        AlarmKind.DISK_UTILIZATION,
-        AlarmKind.GPU_UTILIZATION,
-        AlarmKind.GPU_MEMORY_UTILIZATION,
-    }
-)
-_GPU_KINDS = frozenset({AlarmKind.GPU_UTILIZATION, AlarmKind.GPU_MEMORY_UTILIZATION})
-_SERVERLESS_KINDS = frozenset({AlarmKind.MODEL_SETUP_TIME, AlarmKind.SERVERLESS_CONCURRENCY})
-#: Kinds whose metric is divided by the vCPU or GPU count, and that metric.
-_NORMALIZED = {
-    AlarmKind.CPU_UTILIZATION: "CPUUtilization",
-    AlarmKind.GPU_UTILIZATION: "GPUUtilization",
-    AlarmKind.GPU_MEMORY_UTILIZATION: "GPUMemoryUtilization",
-}
-#: Per-variant kinds that alarm on one metric as published: name, statistic, namespace.
-_VARIANT_METRICS = {
-    AlarmKind.INVOCATIONS: ("Invocations", "Sum", SAGEMAKER_NAMESPACE),
-    AlarmKind.MEMORY_UTILIZATION: ("MemoryUtilization", "Average", INSTANCE_NAMESPACE),
-    AlarmKind.DISK_UTILIZATION: ("DiskUtilization", "Average", INSTANCE_NAMESPACE),
-    AlarmKind.MODEL_SETUP_TIME: ("ModelSetupTime", "Average", SAGEMAKER_NAMESPACE),
-}
-#: Endpoint-level (async) kinds: metric name and statistic.
-_ENDPOINT_METRICS = {
-    AlarmKind.BACKLOG_SIZE: ("ApproximateBacklogSize", "Average"),
-    AlarmKind.BACKLOG_AGE: ("ApproximateAgeOfOldestRequest", "Maximum"),
-    AlarmKind.BACKLOG_WITHOUT_CAPACITY: ("HasBacklogWithoutCapacity", "Average"),
-}
 _MAX_ALARM_NAME = 255
-
-
-def _applies(kind: AlarmKind, v: ResolvedVariant, is_async: bool) -> bool:
-    if is_async and kind in _NEEDS_INVOCATIONS:
-        return False
-    if kind in _INSTANCE_KINDS:
-        if v.serverless or v.instance_type is None:
-            return False
-        if kind in _GPU_KINDS:
-            return bool(v.gpus)
-        return v.vcpus is not None if kind is AlarmKind.CPU_UTILIZATION else True
-    if kind in _SERVERLESS_KINDS:
-        return v.serverless
-    return True
 
 
 def _low_samples(s: AlarmSettings) -> str | None:

@@ -24,13 +24,9 @@ from constructs_lib.observability._metrics import (
     normalized_utilization,
     serverless_concurrency,
 )
-from constructs_lib.observability._targets import (
-    INSTANCE_NAMESPACE,
-    EndpointTarget,
-    MonitoredVariant,
-    ResolvedVariant,
-)
+from constructs_lib.observability._targets import EndpointTarget, ResolvedVariant
 from constructs_lib.observability._validation import check_whole_minutes
+from constructs_lib.observability.variants import MonitoredVariant
 from constructs_lib.serving.endpoint import Endpoint
 
 __all__ = ["MAX_ALARMS_PER_WIDGET", "EndpointDashboard"]
@@ -87,15 +83,25 @@ class EndpointDashboard(Construct):
         check_whole_minutes(
             self, "period", self.period, "SageMaker publishes its metrics once a minute"
         )
-        if dashboard_name is not None and not is_token(dashboard_name):
-            require(
-                bool(_DASHBOARD_NAME.match(dashboard_name)),
-                self,
-                "dashboard_name",
-                dashboard_name,
-                "is not a valid dashboard name",
-                "use 1-255 letters, digits, '-' and '_'",
-            )
+        alarm_list = self._check_alarms(alarms)
+        #: The shown endpoint and variants.
+        self.target = EndpointTarget.resolve(
+            self, endpoint, endpoint_name, variants, is_async, include_shadow, vcpus, gpus
+        )
+        self._configure_dashboard(dashboard_name, alarm_list)
+        for variant in self.target.variants:
+            self._variant_rows(variant)
+        if self.target.is_async:
+            self._backlog_row()
+
+    @property
+    def dashboard_name(self) -> str:
+        """The dashboard's name (a token when generated)."""
+        return str(self.dashboard.dashboard_name)
+
+    # -- configuration steps ----------------------------------------------------------------
+
+    def _check_alarms(self, alarms: Sequence[cloudwatch.IAlarm]) -> list[cloudwatch.IAlarm]:
         alarm_list = list(alarms)
         for i, alarm in enumerate(alarm_list):
             if not hasattr(alarm, "alarm_arn"):
@@ -114,10 +120,20 @@ class EndpointDashboard(Construct):
             f"exceeds the {MAX_ALARMS_PER_WIDGET} alarms an alarm status widget shows",
             "pass the critical alarms and the composite only",
         )
-        #: The shown endpoint and variants.
-        self.target = EndpointTarget.resolve(
-            self, endpoint, endpoint_name, variants, is_async, include_shadow, vcpus, gpus
-        )
+        return alarm_list
+
+    def _configure_dashboard(
+        self, dashboard_name: str | None, alarm_list: list[cloudwatch.IAlarm]
+    ) -> None:
+        if dashboard_name is not None and not is_token(dashboard_name):
+            require(
+                bool(_DASHBOARD_NAME.match(dashboard_name)),
+                self,
+                "dashboard_name",
+                dashboard_name,
+                "is not a valid dashboard name",
+                "use 1-255 letters, digits, '-' and '_'",
+            )
         self.dashboard = cloudwatch.Dashboard(
             self,
             "Resource",
@@ -141,21 +157,10 @@ class EndpointDashboard(Construct):
                     sort_by=cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
                 )
             )
-        for variant in self.target.variants:
-            self._variant_rows(variant)
-        if self.target.is_async:
-            self._backlog_row()
-
-    @property
-    def dashboard_name(self) -> str:
-        """The dashboard's name (a token when generated)."""
-        return str(self.dashboard.dashboard_name)
 
     # -- rows --------------------------------------------------------------------------------
 
     def _variant_rows(self, v: ResolvedVariant) -> None:
-        t = self.target
-        p = self.period
         label = f"Variant {v.name}"
         if v.shadow:
             label += " (shadow)"
@@ -168,14 +173,22 @@ class EndpointDashboard(Construct):
             cloudwatch.TextWidget(markdown=f"## {label}", width=24, height=1)
         )
 
+        self.dashboard.add_widgets(*self._traffic_widgets(v))
+        second = self._capacity_widgets(v)
+        if second:
+            self.dashboard.add_widgets(*second)
+
+    def _traffic_widgets(self, v: ResolvedVariant) -> list[cloudwatch.IWidget]:
+        t, p = self.target, self.period
+        m = t.metrics.variant(v.name)
         first: list[cloudwatch.IWidget] = []
         if t.is_async:
             first.append(
                 self._graph(
                     f"{v.name}: errors (count)",
                     [
-                        t.variant_metric(v.name, "Invocation4XXErrors", "Sum", p),
-                        t.variant_metric(v.name, "Invocation5XXErrors", "Sum", p),
+                        m.invocation_4xx_errors(period=p),
+                        m.invocation_5xx_errors(period=p),
                     ],
                     "count",
                 )
@@ -184,13 +197,11 @@ class EndpointDashboard(Construct):
             first.append(
                 self._graph(
                     f"{v.name}: invocations",
-                    [t.variant_metric(v.name, "Invocations", "Sum", p)],
+                    [m.invocations(period=p)],
                     "count",
                 )
             )
-        latency = {
-            pct: t.variant_metric(v.name, "ModelLatency", f"p{pct}", p) for pct in _PERCENTILES
-        }
+        latency = {pct: m.model_latency(statistic=f"p{pct}", period=p) for pct in _PERCENTILES}
         first.append(
             self._graph(
                 f"{v.name}: model latency (ms)",
@@ -212,13 +223,14 @@ class EndpointDashboard(Construct):
                     "%",
                 )
             )
-        self.dashboard.add_widgets(*first)
+        return first
 
+    def _capacity_widgets(self, v: ResolvedVariant) -> list[cloudwatch.IWidget]:
+        t, p = self.target, self.period
+        m = t.metrics.variant(v.name)
         second: list[cloudwatch.IWidget] = []
         if v.serverless:
-            setup = self._milliseconds(
-                "setup", t.variant_metric(v.name, "ModelSetupTime", "Average", p), "ModelSetupTime"
-            )
+            setup = self._milliseconds("setup", m.model_setup_time(period=p), "cold start")
             second.append(self._graph(f"{v.name}: cold start (ms)", [setup], "ms"))
             second.append(
                 self._graph(
@@ -231,13 +243,9 @@ class EndpointDashboard(Construct):
         elif v.instance_type is not None:
             utilization: list[cloudwatch.IMetric] = []
             if v.vcpus is not None:
-                utilization.append(normalized_utilization(t, v, "CPUUtilization", p))
-            for name in ("MemoryUtilization", "DiskUtilization"):
-                utilization.append(
-                    t.variant_metric(v.name, name, "Average", p, INSTANCE_NAMESPACE).with_(
-                        label=name.replace("Utilization", " utilization (%)")
-                    )
-                )
+                utilization.append(normalized_utilization(t, v, "cpu", p))
+            utilization.append(m.memory_utilization(period=p, label="Memory utilization (%)"))
+            utilization.append(m.disk_utilization(period=p, label="Disk utilization (%)"))
             second.append(
                 self._graph(f"{v.name}: CPU / memory / disk utilization (%)", utilization, "%", 100)
             )
@@ -246,8 +254,8 @@ class EndpointDashboard(Construct):
                     self._graph(
                         f"{v.name}: GPU utilization (%)",
                         [
-                            normalized_utilization(t, v, "GPUUtilization", p),
-                            normalized_utilization(t, v, "GPUMemoryUtilization", p),
+                            normalized_utilization(t, v, "gpu", p),
+                            normalized_utilization(t, v, "gpumem", p),
                         ],
                         "%",
                         100,
@@ -257,12 +265,11 @@ class EndpointDashboard(Construct):
             second.append(
                 self._graph(
                     f"{v.name}: invocations per instance",
-                    [t.variant_metric(v.name, "InvocationsPerInstance", "Sum", p)],
+                    [m.invocations_per_instance(period=p)],
                     "count",
                 )
             )
-        if second:
-            self.dashboard.add_widgets(*second)
+        return second
 
     def _backlog_row(self) -> None:
         t = self.target
@@ -274,19 +281,19 @@ class EndpointDashboard(Construct):
             self._graph(
                 "Backlog (requests)",
                 [
-                    t.endpoint_metric("ApproximateBacklogSize", "Average", p),
-                    t.endpoint_metric("ApproximateBacklogSizePerInstance", "Average", p),
+                    t.metrics.approximate_backlog_size(period=p),
+                    t.metrics.approximate_backlog_size_per_instance(period=p),
                 ],
                 "count",
             ),
             self._graph(
                 "Oldest queued request (s)",
-                [t.endpoint_metric("ApproximateAgeOfOldestRequest", "Maximum", p)],
+                [t.metrics.approximate_age_of_oldest_request(period=p)],
                 "s",
             ),
             self._graph(
                 "Backlog without capacity (1 = queued, no instance)",
-                [t.endpoint_metric("HasBacklogWithoutCapacity", "Average", p)],
+                [t.metrics.has_backlog_without_capacity(period=p)],
                 "0/1",
                 1,
             ),

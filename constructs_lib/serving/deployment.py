@@ -29,7 +29,6 @@ from constructs_lib.serving.facts import MAX_ROLLBACK_ALARMS
 __all__ = ["MAX_ROLLBACK_ALARMS", "Capacity", "DeploymentPolicy"]
 
 
-
 @dataclass(frozen=True)
 class Capacity:
     """A batch size: a number of instances or a percentage of the variant's fleet.
@@ -238,27 +237,7 @@ class DeploymentPolicy:
                 "use DeploymentPolicy.canary() or .linear() for multi-variant endpoints",
             )
         self._validate_size(scope, instance_counts)
-
-        wait = check_duration_seconds(scope, "deployment_policy.wait", self.wait, 0, 3600)
-        termination = check_duration_seconds(
-            scope, "deployment_policy.termination_wait", self.termination_wait, 0, 3600
-        )
-        timeout = check_duration_seconds(
-            scope, "deployment_policy.max_execution_time", self.max_execution_time, 600, 28800
-        )
-        if (
-            timeout is not None
-            and not is_token(timeout)
-            and timeout <= (wait or 0) + (termination or 0)
-        ):
-            raise InvalidPropsError(
-                scope,
-                "deployment_policy.max_execution_time",
-                self.max_execution_time,
-                "is not longer than wait + termination_wait "
-                f"({(wait or 0) + (termination or 0)} s)",
-                "raise max_execution_time or shorten the waits",
-            )
+        wait, termination, timeout = self._seconds(scope)
         rollback = self._render_alarms()
         if self.mode == "ROLLING":
             assert self.size is not None
@@ -289,6 +268,26 @@ class DeploymentPolicy:
                 maximum_execution_timeout_in_seconds=timeout,
             ),
         )
+
+    def _seconds(self, scope: IConstruct) -> tuple[int | None, int | None, int | None]:
+        """The wait, termination wait and timeout in seconds, checked against each other."""
+        wait = check_duration_seconds(scope, "deployment_policy.wait", self.wait, 0, 3600)
+        termination = check_duration_seconds(
+            scope, "deployment_policy.termination_wait", self.termination_wait, 0, 3600
+        )
+        timeout = check_duration_seconds(
+            scope, "deployment_policy.max_execution_time", self.max_execution_time, 600, 28800
+        )
+        waits = (wait or 0) + (termination or 0)
+        if timeout is not None and not is_token(timeout) and timeout <= waits:
+            raise InvalidPropsError(
+                scope,
+                "deployment_policy.max_execution_time",
+                self.max_execution_time,
+                f"is not longer than wait + termination_wait ({waits} s)",
+                "raise max_execution_time or shorten the waits",
+            )
+        return wait, termination, timeout
 
     def _validate_common(self, scope: IConstruct) -> None:
         if self.mode == "ALL_AT_ONCE" and self.size is not None:

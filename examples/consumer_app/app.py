@@ -24,6 +24,7 @@ from constructs_lib import (
     ContainerImage,
     DeploymentPolicy,
     Endpoint,
+    EndpointMetrics,
     Model,
     ModelData,
     ProductionVariant,
@@ -47,16 +48,11 @@ def build(app: App) -> Stack:
     topic = sns.Topic.from_topic_arn(
         stack, "OnCall", "arn:aws:sns:us-east-1:123456789012:ml-on-call"
     )
+    # The rollback alarm watches the endpoint by name: it exists before the endpoint.
     errors = cloudwatch.Alarm(
         stack,
         "Errors",
-        metric=cloudwatch.Metric(
-            namespace="AWS/SageMaker",
-            metric_name="Invocation5XXErrors",
-            dimensions_map={"EndpointName": "fraud-scoring", "VariantName": "candidate"},
-            statistic="Sum",
-            period=Duration.minutes(1),
-        ),
+        metric=EndpointMetrics("fraud-scoring").variant("candidate").invocation_5xx_errors(),
         threshold=5,
         evaluation_periods=2,
     )

@@ -28,11 +28,7 @@ from constructs_lib.observability import (
     ServerlessAlarm,
     UtilizationAlarm,
 )
-from constructs_lib.observability.alarm_settings import (
-    describe_condition,
-    resolve_settings,
-    threshold_in_metric_units,
-)
+from constructs_lib.observability.alarm_kinds import ALARM_KINDS, resolve_settings
 
 OP = cloudwatch.ComparisonOperator
 TMD = cloudwatch.TreatMissingData
@@ -79,11 +75,15 @@ def test_default_settings_of_each_kind(kind: AlarmKind) -> None:
     assert (s.comparison_operator, s.treat_missing_data) == (operator, missing)
 
 
-def test_each_kind_is_tuned_by_the_endpoint_alarms_prop_it_names() -> None:
+def test_every_kind_has_one_registry_entry_and_one_settings_key() -> None:
+    # Adding a kind is one registry entry: EndpointAlarms takes settings keyed by kind.
+    assert list(ALARM_KINDS) == list(AlarmKind)
     parameters = inspect.signature(EndpointAlarms.__init__).parameters
-    for kind in AlarmKind:
-        annotation = str(parameters[kind.prop].annotation)
-        assert annotation == f"{type(kind.default_settings).__name__} | None", kind
+    assert "settings" in parameters
+    assert not any(k.value.replace("-", "_") in parameters for k in AlarmKind)
+    for kind, info in ALARM_KINDS.items():
+        assert kind.default_settings is info.default
+        assert info.description and info.unit
 
 
 def test_construct_ids_and_critical_defaults() -> None:
@@ -126,17 +126,16 @@ def test_given_settings_replace_the_defaults_of_their_kind_only() -> None:
     ],
 )
 def test_thresholds_are_converted_to_the_metrics_unit(settings: Any, value: float) -> None:
-    assert threshold_in_metric_units(settings) == value
+    assert settings.metric_threshold() == value
 
 
 def test_conditions_read_as_a_sentence() -> None:
-    assert describe_condition(LatencyAlarm()) == "above 500 millis in 3 of 5 periods of 1 minute"
-    assert describe_condition(UtilizationAlarm(threshold=75)) == (
+    assert LatencyAlarm().describe() == "above 500 millis in 3 of 5 periods of 1 minute"
+    assert UtilizationAlarm(threshold=75).describe() == (
         "above 75 % in 3 of 3 periods of 5 minutes"
     )
-    assert describe_condition(
-        InvocationsAlarm(comparison_operator=OP.LESS_THAN_OR_EQUAL_TO_THRESHOLD)
-    ) == ("at or below 1 in 3 of 3 periods of 5 minutes")
+    at_or_below = InvocationsAlarm(comparison_operator=OP.LESS_THAN_OR_EQUAL_TO_THRESHOLD)
+    assert at_or_below.describe() == "at or below 1 in 3 of 3 periods of 5 minutes"
 
 
 # -- validation --------------------------------------------------------------------------------
@@ -148,62 +147,74 @@ def test_conditions_read_as_a_sentence() -> None:
         (
             AlarmKind.MODEL_LATENCY,
             LatencyAlarm(period=Duration.seconds(30)),
-            r"latency.period=30 seconds is not a whole number of minutes; SageMaker publishes",
+            r"settings\[model-latency\].period=30 seconds is not a whole number of minutes;"
+            r" SageMaker publishes",
         ),
         (
             AlarmKind.CPU_UTILIZATION,
             UtilizationAlarm(period=Duration.seconds(90)),
-            r"cpu_utilization.period=",
+            r"settings\[cpu-utilization\].period=",
         ),
         (
             AlarmKind.MODEL_LATENCY,
             LatencyAlarm(evaluation_periods=2, datapoints_to_alarm=3),
-            r"latency.datapoints_to_alarm=3 is more than evaluation_periods \(2\)",
+            r"settings\[model-latency\].datapoints_to_alarm=3 is more than evaluation_periods"
+            r" \(2\)",
         ),
         (
             AlarmKind.MODEL_LATENCY,
             LatencyAlarm(evaluation_periods=1441, datapoints_to_alarm=1),
-            r"latency.evaluation_periods=1441 times period \(60 s\) exceeds .*1-day limit",
+            r"settings\[model-latency\].evaluation_periods=1441 times period \(60 s\) exceeds"
+            r" .*1-day limit",
         ),
         (AlarmKind.MODEL_LATENCY, LatencyAlarm(percentile=0), r"percentile=0 is not strictly"),
         (AlarmKind.MODEL_LATENCY, LatencyAlarm(percentile=100), r"percentile=100 is not"),
-        (AlarmKind.MODEL_LATENCY, LatencyAlarm(percentile=120.5), r"latency.percentile=120.5"),
+        (
+            AlarmKind.MODEL_LATENCY,
+            LatencyAlarm(percentile=120.5),
+            r"settings\[model-latency\].percentile=120.5",
+        ),
         (
             AlarmKind.MODEL_LATENCY,
             LatencyAlarm(threshold=Duration.millis(0)),
-            r"latency.threshold=.* is not positive",
+            r"settings\[model-latency\].threshold=.* is not positive",
         ),
         (
             AlarmKind.SERVER_ERROR_RATE,
             ErrorRateAlarm(threshold=150),
-            r"server_error_rate.threshold=150 is out of range.*between 0 and 100",
+            r"settings\[5xx-rate\].threshold=150 is out of range.*between 0 and 100",
         ),
-        (AlarmKind.INVOCATIONS, InvocationsAlarm(threshold=-1), r"invocations.threshold=-1"),
+        (
+            AlarmKind.INVOCATIONS,
+            InvocationsAlarm(threshold=-1),
+            r"settings\[invocations\].threshold=-1",
+        ),
         (
             AlarmKind.CLIENT_ERROR_RATE,
             ErrorRateAlarm(min_invocations=0),
-            r"client_error_rate.min_invocations=0",
+            r"settings\[4xx-rate\].min_invocations=0",
         ),
-        (AlarmKind.ERROR_MIX, ErrorMixAlarm(min_errors=0), r"error_mix.min_errors=0"),
+        (AlarmKind.ERROR_MIX, ErrorMixAlarm(min_errors=0), r"settings\[error-mix\].min_errors=0"),
         (
             AlarmKind.MODEL_LATENCY,
             LatencyAlarm(comparison_operator=OP.GREATER_THAN_UPPER_THRESHOLD),
-            r"latency.comparison_operator=.* is not a static-threshold operator",
+            r"settings\[model-latency\].comparison_operator=.* is not a static-threshold operator",
         ),
         (
             AlarmKind.MODEL_LATENCY,
             LatencyAlarm(treat_missing_data="ignore"),  # type: ignore[arg-type]
-            r"latency.treat_missing_data='ignore' is not a TreatMissingData mode",
+            r"settings\[model-latency\].treat_missing_data='ignore' is not a TreatMissingData mode",
         ),
         (
             AlarmKind.MODEL_LATENCY,
             UtilizationAlarm(),
-            r"latency='UtilizationAlarm' is not a LatencyAlarm. Fix: pass LatencyAlarm",
+            r"settings\[model-latency\]='UtilizationAlarm' is not a LatencyAlarm. Fix: pass"
+            r" LatencyAlarm",
         ),
         (
             AlarmKind.BACKLOG_AGE,
             BacklogAlarm(),
-            r"backlog_age='BacklogAlarm' is not a BacklogAgeAlarm",
+            r"settings\[backlog-age\]='BacklogAlarm' is not a BacklogAgeAlarm",
         ),
     ],
 )

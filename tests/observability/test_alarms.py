@@ -250,23 +250,27 @@ def by_name(cfn: Any) -> dict[str, Any]:
         endpoint_name="churn",
         variants=[MonitoredVariant.from_production_variant(v) for v in variants],
         actions=AlarmActions.none(reason="Rollback alarm only; the pipeline reports failures."),
-        latency=LatencyAlarm(
-            percentile=99.9,
-            threshold=Duration.seconds(2),
-            evaluate_low_sample_count_percentile=False,
-            treat_missing_data=TMD.MISSING,
-        ),
-        server_error_rate=ErrorRateAlarm(threshold=2.5, treat_missing_data=TMD.IGNORE),
-        client_error_rate=ErrorRateAlarm(
-            threshold=10, min_invocations=20, treat_missing_data=TMD.BREACHING
-        ),
-        invocations=InvocationsAlarm(
-            threshold=5,
-            treat_missing_data=TMD.NOT_BREACHING,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
-        ),
-        error_mix=ErrorMixAlarm(enabled=False),
-        disk_utilization=UtilizationAlarm(threshold=60, period=Duration.minutes(10)),
+        settings={
+            AlarmKind.MODEL_LATENCY: LatencyAlarm(
+                percentile=99.9,
+                threshold=Duration.seconds(2),
+                evaluate_low_sample_count_percentile=False,
+                treat_missing_data=TMD.MISSING,
+            ),
+            AlarmKind.SERVER_ERROR_RATE: ErrorRateAlarm(
+                threshold=2.5, treat_missing_data=TMD.IGNORE
+            ),
+            AlarmKind.CLIENT_ERROR_RATE: ErrorRateAlarm(
+                threshold=10, min_invocations=20, treat_missing_data=TMD.BREACHING
+            ),
+            AlarmKind.INVOCATIONS: InvocationsAlarm(
+                threshold=5,
+                treat_missing_data=TMD.NOT_BREACHING,
+                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+            ),
+            AlarmKind.ERROR_MIX: ErrorMixAlarm(enabled=False),
+            AlarmKind.DISK_UTILIZATION: UtilizationAlarm(threshold=60, period=Duration.minutes(10)),
+        },
         critical=[AlarmKind.MODEL_LATENCY, AlarmKind.CLIENT_ERROR_RATE],
     )
     assert alarms.composite is not None
@@ -330,7 +334,7 @@ def test_descriptions_say_what_trips_the_alarm(by_name: dict[str, Any], cfn: Any
         "periods of 1 minute."
     )
     assert named["churn-blue-invocations"]["AlarmDescription"] == (
-        "Invocations on variant blue of SageMaker endpoint churn: at or below 5 in 3 of 3 "
+        "Invocation count on variant blue of SageMaker endpoint churn: at or below 5 in 3 of 3 "
         "periods of 5 minutes."
     )
     assert named["churn-blue-5xx-rate"]["AlarmDescription"].endswith(
@@ -406,7 +410,7 @@ def special(cfn: Any) -> dict[str, Any]:
             endpoint=serverless,
             actions=cfn.no_actions,
             alarm_name_prefix="sls",
-            model_setup_time=ServerlessAlarm(threshold=Duration.seconds(4)),
+            settings={AlarmKind.MODEL_SETUP_TIME: ServerlessAlarm(threshold=Duration.seconds(4))},
         ),
         "async": EndpointAlarms(
             stack,
@@ -414,7 +418,7 @@ def special(cfn: Any) -> dict[str, Any]:
             endpoint=asynchronous,
             actions=cfn.no_actions,
             alarm_name_prefix="async",
-            backlog_age=BacklogAgeAlarm(threshold=Duration.minutes(20)),
+            settings={AlarmKind.BACKLOG_AGE: BacklogAgeAlarm(threshold=Duration.minutes(20))},
         ),
         "shadow_skipped": EndpointAlarms(
             stack,
@@ -523,16 +527,18 @@ def _build(cfn: Any, **kwargs: Any) -> EndpointAlarms:
     [
         # Each settings prop is checked under its own name (all checks: test_alarm_settings).
         (
-            {"latency": LatencyAlarm(period=Duration.seconds(30))},
-            r"latency.period=.*30 seconds.* is not a whole number of minutes.*Duration.minutes",
+            {"settings": {AlarmKind.MODEL_LATENCY: LatencyAlarm(period=Duration.seconds(30))}},
+            r"settings\[model-latency\].period=.*30 seconds.* is not a whole number of"
+            r" minutes.*Duration.minutes",
         ),
         (
-            {"cpu_utilization": UtilizationAlarm(evaluation_periods=0)},
-            r"cpu_utilization.evaluation_periods=0",
+            {"settings": {AlarmKind.CPU_UTILIZATION: UtilizationAlarm(evaluation_periods=0)}},
+            r"settings\[cpu-utilization\].evaluation_periods=0",
         ),
         (
-            {"latency": UtilizationAlarm()},
-            r"latency='UtilizationAlarm' is not a LatencyAlarm. Fix: pass LatencyAlarm",
+            {"settings": {AlarmKind.MODEL_LATENCY: UtilizationAlarm()}},
+            r"settings\[model-latency\]='UtilizationAlarm' is not a LatencyAlarm. Fix: pass"
+            r" LatencyAlarm",
         ),
         ({"critical": ["model-latency"]}, r"critical\[0\]='model-latency' is not an AlarmKind"),
         ({"alarm_name_prefix": ""}, r"alarm_name_prefix='' is empty"),
@@ -583,7 +589,7 @@ def test_unknown_types_work_with_explicit_counts_or_without_cpu_alarms(cfn: Any)
     no_cpu = _build(
         cfn,
         variants=[MonitoredVariant("a", instance_type="ml.x9z.2xlarge")],
-        cpu_utilization=UtilizationAlarm(enabled=False),
+        settings={AlarmKind.CPU_UTILIZATION: UtilizationAlarm(enabled=False)},
     )
     kinds = {a.kind for a in no_cpu.alarms}
     assert AlarmKind.CPU_UTILIZATION not in kinds
@@ -601,15 +607,20 @@ def test_unknown_types_work_with_explicit_counts_or_without_cpu_alarms(cfn: Any)
         (
             {
                 "rollback": [AlarmKind.MODEL_LATENCY, AlarmKind.SERVER_ERROR_RATE],
-                "server_error_rate": ErrorRateAlarm(
-                    treat_missing_data=cloudwatch.TreatMissingData.BREACHING
-                ),
+                "settings": {
+                    AlarmKind.SERVER_ERROR_RATE: ErrorRateAlarm(
+                        treat_missing_data=cloudwatch.TreatMissingData.BREACHING
+                    )
+                },
             },
             r"rollback\[1\]='5xx-rate' treats missing data as breaching.*"
-            r"server_error_rate.treat_missing_data to NOT_BREACHING",
+            r"settings\[5xx-rate\].treat_missing_data to NOT_BREACHING",
         ),
         (
-            {"rollback": [AlarmKind.ERROR_MIX], "error_mix": ErrorMixAlarm(enabled=False)},
+            {
+                "rollback": [AlarmKind.ERROR_MIX],
+                "settings": {AlarmKind.ERROR_MIX: ErrorMixAlarm(enabled=False)},
+            },
             r"rollback\[0\]='error-mix' is a disabled alarm kind",
         ),
         ({"rollback": ["5xx-rate"]}, r"rollback\[0\]='5xx-rate' is not an AlarmKind"),

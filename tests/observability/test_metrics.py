@@ -40,22 +40,25 @@ def test_metric_count_helper_refuses_more_than_ten_metrics() -> None:
 
 
 @pytest.mark.parametrize(
-    ("variant", "metric_name", "expression", "label"),
+    ("variant", "kind", "expression", "label"),
     [
-        (GPU_VARIANT, "CPUUtilization", "cpu / 48", "CPU utilization (% of 48 vCPUs)"),
-        (GPU_VARIANT, "GPUUtilization", "gpu / 4", "GPU utilization (% of 4 GPUs)"),
+        (GPU_VARIANT, "cpu", "cpu / 48", "CPU utilization (% of 48 vCPUs)"),
+        (GPU_VARIANT, "gpu", "gpu / 4", "GPU utilization (% of 4 GPUs)"),
         (
             SMALL_VARIANT,
-            "GPUMemoryUtilization",
+            "gpumem",
             "gpumem / 1",
             "GPU memory utilization (% of 1 GPU)",
         ),
     ],
 )
 def test_utilization_is_divided_by_the_count_and_says_so(
-    variant: ResolvedVariant, metric_name: str, expression: str, label: str
+    variant: ResolvedVariant, kind: str, expression: str, label: str
 ) -> None:
-    math = normalized_utilization(TARGET, variant, metric_name, Duration.minutes(5))
+    math = normalized_utilization(TARGET, variant, kind, Duration.minutes(5))
+    metric_name = {"cpu": "CPUUtilization", "gpu": "GPUUtilization"}.get(
+        kind, "GPUMemoryUtilization"
+    )
     assert (math.expression, math.label) == (expression, label)
     (metric,) = math.using_metrics.values()
     assert isinstance(metric, cloudwatch.Metric)

@@ -15,12 +15,14 @@ PUBLIC_MODULES = sorted(
 def test_public_modules() -> None:
     assert PUBLIC_MODULES == [
         "actions",
+        "alarm_kinds",
         "alarm_settings",
         "alarms",
         "audit",
         "dashboard",
         "events",
         "logs",
+        "variants",
     ]
 
 

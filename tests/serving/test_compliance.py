@@ -90,7 +90,7 @@ def serving_stack(app: cdk.App) -> cdk.Stack:
         scaling.scale_on_invocations(max_requests_per_second=10)
     endpoint.find_variant("champion").autoscaling.scale_on_metric(  # type: ignore[union-attr]
         "CpuSteps",
-        metric=endpoint.find_variant("champion").metric_cpu_utilization(),
+        metric=endpoint.find_variant("champion").metrics.cpu_utilization(),
         scaling_steps=[
             appscaling.ScalingInterval(upper=20, change=-1),
             appscaling.ScalingInterval(lower=80, change=+1),
@@ -132,7 +132,7 @@ def data_stack(app: cdk.App) -> cdk.Stack:
         stack,
         "Realtime",
         variants=[variant("main", realtime_model, initial_instance_count=2)],
-        data_capture=DataCapture(bucket=capture_bucket, prefix="capture/churn", kms_key=key),
+        data_capture=DataCapture(bucket=capture_bucket, prefix="capture/churn", encryption_key=key),
     )
     package_model = Model(
         stack,
@@ -156,7 +156,7 @@ def data_stack(app: cdk.App) -> cdk.Stack:
             output_bucket=artifact_bucket(stack),
             success_topic=topic,
             error_topic=topic,
-            kms_key=key,
+            encryption_key=key,
         ),
         data_capture=DataCapture(bucket=artifact_bucket(stack)),
     )

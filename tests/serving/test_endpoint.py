@@ -8,6 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Template
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
@@ -16,6 +17,7 @@ from constructs_lib.serving import (
     AsyncInference,
     DataCapture,
     Endpoint,
+    IEndpoint,
     Model,
     ServerlessConfig,
 )
@@ -117,7 +119,7 @@ def built() -> Built:
         variants=[variant("prod", prod)],
         shadow_variant=variant("candidate", candidate, initial_weight=0.5),
         data_capture=DataCapture(
-            bucket=artifact_bucket(shadow_stack), capture_output=False, kms_key=capture_key
+            bucket=artifact_bucket(shadow_stack), capture_output=False, encryption_key=capture_key
         ),
     )
 
@@ -320,9 +322,10 @@ def test_async_model_role_may_publish_and_write_results(built: Built) -> None:
         f"arn:<AWS::Partition>:s3:::{BUCKET_NAME}/async-output/*",
         f"arn:<AWS::Partition>:s3:::{BUCKET_NAME}/async-failures/*",
     }
-    # The encrypted topic's key: publishers need GenerateDataKey and Decrypt.
-    (key_use,) = statements_with(statements, "kms:GenerateDataKey")
-    assert set(key_use["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    # The encrypted topic's key: the SNS guide has publishers allow kms:GenerateDataKey*
+    # and kms:Decrypt on it (CDK's grant_publish does exactly that).
+    (key_use,) = statements_with(statements, "kms:GenerateDataKey*")
+    assert set(key_use["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
     assert key_use["Resource"] == get_att(built.topic_key, "Arn")
 
 
@@ -469,20 +472,20 @@ def dimensions(metric: Any, endpoint: Endpoint) -> Any:
 @pytest.mark.parametrize(
     ("method", "metric_name", "namespace", "statistic"),
     [
-        ("metric_invocations", "Invocations", "AWS/SageMaker", "Sum"),
-        ("metric_invocations_per_instance", "InvocationsPerInstance", "AWS/SageMaker", "Sum"),
-        ("metric_model_latency", "ModelLatency", "AWS/SageMaker", "Average"),
-        ("metric_overhead_latency", "OverheadLatency", "AWS/SageMaker", "Average"),
-        ("metric_invocation4xx_errors", "Invocation4XXErrors", "AWS/SageMaker", "Sum"),
-        ("metric_invocation5xx_errors", "Invocation5XXErrors", "AWS/SageMaker", "Sum"),
-        ("metric_invocation_model_errors", "InvocationModelErrors", "AWS/SageMaker", "Sum"),
-        ("metric_model_setup_time", "ModelSetupTime", "AWS/SageMaker", "Average"),
-        ("metric_cpu_utilization", "CPUUtilization", "/aws/sagemaker/Endpoints", "Average"),
-        ("metric_memory_utilization", "MemoryUtilization", "/aws/sagemaker/Endpoints", "Average"),
-        ("metric_disk_utilization", "DiskUtilization", "/aws/sagemaker/Endpoints", "Average"),
-        ("metric_gpu_utilization", "GPUUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        ("invocations", "Invocations", "AWS/SageMaker", "Sum"),
+        ("invocations_per_instance", "InvocationsPerInstance", "AWS/SageMaker", "Sum"),
+        ("model_latency", "ModelLatency", "AWS/SageMaker", "Average"),
+        ("overhead_latency", "OverheadLatency", "AWS/SageMaker", "Average"),
+        ("invocation_4xx_errors", "Invocation4XXErrors", "AWS/SageMaker", "Sum"),
+        ("invocation_5xx_errors", "Invocation5XXErrors", "AWS/SageMaker", "Sum"),
+        ("invocation_model_errors", "InvocationModelErrors", "AWS/SageMaker", "Sum"),
+        ("model_setup_time", "ModelSetupTime", "AWS/SageMaker", "Average"),
+        ("cpu_utilization", "CPUUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        ("memory_utilization", "MemoryUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        ("disk_utilization", "DiskUtilization", "/aws/sagemaker/Endpoints", "Average"),
+        ("gpu_utilization", "GPUUtilization", "/aws/sagemaker/Endpoints", "Average"),
         (
-            "metric_gpu_memory_utilization",
+            "gpu_memory_utilization",
             "GPUMemoryUtilization",
             "/aws/sagemaker/Endpoints",
             "Average",
@@ -493,7 +496,7 @@ def test_variant_metrics(
     built: Built, method: str, metric_name: str, namespace: str, statistic: str
 ) -> None:
     endpoint = built.ab.endpoint
-    metric = getattr(endpoint.find_variant("challenger"), method)()
+    metric = getattr(endpoint.find_variant("challenger").metrics, method)()
     assert metric.metric_name == metric_name
     assert metric.namespace == namespace
     assert metric.statistic == statistic
@@ -506,27 +509,29 @@ def test_variant_metrics(
 
 def test_variant_metric_statistic_and_period_can_be_overridden(built: Built) -> None:
     variant_ = built.ab.endpoint.find_variant("champion")
-    latency = variant_.metric_model_latency(statistic="p99", period=cdk.Duration.minutes(5))
+    latency = variant_.metrics.model_latency(statistic="p99", period=cdk.Duration.minutes(5))
     assert latency.statistic == "p99"
     assert latency.period.to_seconds() == 300
-    assert variant_.metric_invocations(statistic="Average").statistic == "Average"
+    assert variant_.metrics.invocations(statistic="Average").statistic == "Average"
 
 
 @pytest.mark.parametrize(
-    ("method", "metric_name"),
+    ("method", "metric_name", "statistic"),
     [
-        ("metric_approximate_backlog_size", "ApproximateBacklogSize"),
-        ("metric_has_backlog_without_capacity", "HasBacklogWithoutCapacity"),
+        ("approximate_backlog_size", "ApproximateBacklogSize", "Average"),
+        ("approximate_backlog_size_per_instance", "ApproximateBacklogSizePerInstance", "Average"),
+        ("approximate_age_of_oldest_request", "ApproximateAgeOfOldestRequest", "Maximum"),
+        ("has_backlog_without_capacity", "HasBacklogWithoutCapacity", "Average"),
     ],
 )
 def test_endpoint_metrics_have_only_the_endpoint_dimension(
-    built: Built, method: str, metric_name: str
+    built: Built, method: str, metric_name: str, statistic: str
 ) -> None:
     endpoint = built.async_.endpoint
-    metric = getattr(endpoint, method)()
+    metric = getattr(endpoint.metrics, method)()
     assert metric.metric_name == metric_name
     assert metric.namespace == "AWS/SageMaker"
-    assert metric.statistic == "Average"
+    assert metric.statistic == statistic
     assert dimensions(metric, endpoint) == {"EndpointName": get_att(endpoint, "EndpointName")}
 
 
@@ -546,3 +551,45 @@ def test_find_variant_refuses_an_unknown_name(built: Built) -> None:
     with pytest.raises(InvalidPropsError, match="is not a variant of this endpoint") as info:
         built.ab.endpoint.find_variant("champ")
     assert_names(info.value, "AB/Endpoint", "champ")
+
+
+# -- imports and the IEndpoint contract -----------------------------------------------------
+
+
+def test_imported_endpoints_offer_metrics_and_grants_like_owned_ones() -> None:
+    stack = new_stack(region="eu-west-1")
+    by_name = Endpoint.from_endpoint_name(stack, "ByName", "Churn-Prod")
+    by_arn = Endpoint.from_endpoint_arn(
+        stack, "ByArn", "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/fraud"
+    )
+    assert isinstance(by_name, IEndpoint) and isinstance(by_arn, IEndpoint)
+    assert (by_name.fixed_name, by_arn.fixed_name) == ("Churn-Prod", "fraud")
+    assert by_arn.endpoint_arn == "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/fraud"
+    latency = by_name.metrics.variant("champion").model_latency(statistic="p99")
+    assert latency.dimensions == {"EndpointName": "Churn-Prod", "VariantName": "champion"}
+    role = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
+    by_name.grant_invoke(role)
+    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    # SageMaker lower-cases endpoint names in its ARNs.
+    assert flat(statement["Resource"]) == (
+        "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/churn-prod"
+    )
+
+
+def test_imports_refuse_bad_names_and_arns() -> None:
+    stack = new_stack()
+    with pytest.raises(InvalidPropsError, match="endpoint_name='churn_prod'"):
+        Endpoint.from_endpoint_name(stack, "Bad", "churn_prod")
+    with pytest.raises(InvalidPropsError, match="is not a SageMaker endpoint ARN"):
+        Endpoint.from_endpoint_arn(stack, "BadArn", "arn:aws:sagemaker:eu-west-1:1:model/x")
+
+
+def test_an_endpoint_says_whether_its_name_is_fixed(built: Built) -> None:
+    assert isinstance(built.ab.endpoint, IEndpoint)
+    assert built.ab.endpoint.fixed_name is None  # generated by CloudFormation
+    stack = new_stack()
+    named = Endpoint(
+        stack, "Named", endpoint_name="churn", variants=[variant("m", new_model(stack))]
+    )
+    assert named.fixed_name == "churn"
