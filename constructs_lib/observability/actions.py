@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import ArnFormat, Names, Stack
+from aws_cdk import ArnFormat, Names, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -38,7 +38,7 @@ ALARM_ACTION_RULES = (
 )
 
 #: The most actions CloudWatch accepts per alarm state.
-MAX_ACTIONS_PER_STATE = 5
+_MAX_ACTIONS_PER_STATE = 5
 
 
 class NotificationTopic(Construct):
@@ -59,6 +59,13 @@ class NotificationTopic(Construct):
         statements are added to it (an imported key's policy cannot be changed from here, so
         it must already let ``cloudwatch.amazonaws.com`` and ``events.amazonaws.com`` use it).
         Default: a new key with rotation.
+    :param removal_policy: what happens to the key this construct creates when it leaves
+        the stack or the stack is deleted (``DESTROY`` schedules its deletion, e.g. for
+        short-lived test stacks); a given ``encryption_key`` keeps its own. The topic holds
+        no data and is deleted either way. Default: ``RemovalPolicy.RETAIN``.
+
+    Attributes: ``topic``, ``encryption_key`` and ``actions`` (alarm actions that publish
+    to the topic).
     """
 
     def __init__(
@@ -71,9 +78,27 @@ class NotificationTopic(Construct):
         display_name: str | None = None,
         topic_name: str | None = None,
         encryption_key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
         _check_subscribers(self, emails, https_endpoints)
+        name = self._configure_name(topic_name)
+        self._configure_encryption(name, encryption_key, removal_policy)
+        self._configure_topic(name, display_name)
+        for email in emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        for url in https_endpoints:
+            self.topic.add_subscription(
+                subscriptions.UrlSubscription(url, protocol=sns.SubscriptionProtocol.HTTPS)
+            )
+
+    @property
+    def actions(self) -> AlarmActions:
+        """Alarm actions that publish to this topic on ALARM and on OK."""
+        return AlarmActions.to_topic(self.topic)
+
+    def _configure_name(self, topic_name: str | None) -> str:
+        """The topic name: given (checked), or derived from the construct path."""
         if topic_name is not None and not is_token(topic_name):
             require(
                 0 < len(topic_name) <= 256
@@ -84,20 +109,32 @@ class NotificationTopic(Construct):
                 "is not a valid SNS topic name",
                 "use 1-256 ASCII letters, digits, '-' and '_'",
             )
-        name = topic_name or Names.unique_resource_name(self, max_length=256, separator="-")
-        stack = Stack.of(self)
-        topic_arn = stack.format_arn(service="sns", resource=name)
+        return topic_name or Names.unique_resource_name(self, max_length=256, separator="-")
 
+    def _configure_encryption(
+        self, name: str, encryption_key: kms.IKey | None, removal_policy: RemovalPolicy
+    ) -> None:
+        """Create the key unless one is given; let alarms and rules encrypt for this topic.
+
+        Key-policy statements rather than a CDK grant: ``topic.grant_publish()`` and
+        ``key.grant(...)`` give the service principals the key for every topic it encrypts,
+        while the ``kms:EncryptionContext:aws:sns:topicArn`` condition here limits them to
+        this topic, which matters when ``encryption_key`` is shared. CDK has no grant that
+        adds that condition.
+        """
+        topic_arn = Stack.of(self).format_arn(service="sns", resource=name)
+        #: The key that encrypts the topic's messages.
         self.encryption_key: kms.IKey = encryption_key or kms.Key(
             self,
             "Key",
             description=f"Encrypts the messages of SNS topic {name}",
             enable_key_rotation=True,
+            removal_policy=removal_policy,
         )
         for service, sid in (("cloudwatch", "CloudWatchAlarms"), ("events", "EventBridgeRules")):
             self.encryption_key.add_to_resource_policy(
                 iam.PolicyStatement(
-                    sid=f"Allow{sid}ToEncryptFor{_sid_safe(construct_id)}",
+                    sid=f"Allow{sid}ToEncryptFor{_sid_safe(self.node.id)}",
                     principals=[iam.ServicePrincipal(f"{service}.amazonaws.com")],
                     actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                     resources=["*"],
@@ -107,6 +144,16 @@ class NotificationTopic(Construct):
                 )
             )
 
+    def _configure_topic(self, name: str, display_name: str | None) -> None:
+        """Create the TLS-only topic; let alarms and rules of this account publish to it.
+
+        Topic-policy statements rather than ``topic.grant_publish()``: besides the topic
+        policy, that grant adds a key-policy statement for the service principal without
+        the encryption-context condition above, wider than needed. These statements limit
+        publishing to CloudWatch alarms and EventBridge rules of this account.
+        """
+        stack = Stack.of(self)
+        #: The SNS topic.
         self.topic = sns.Topic(
             self,
             "Topic",
@@ -134,17 +181,6 @@ class NotificationTopic(Construct):
                     conditions={"StringEquals": {"aws:SourceAccount": stack.account}, **source},
                 )
             )
-        for email in emails:
-            self.topic.add_subscription(subscriptions.EmailSubscription(email))
-        for url in https_endpoints:
-            self.topic.add_subscription(
-                subscriptions.UrlSubscription(url, protocol=sns.SubscriptionProtocol.HTTPS)
-            )
-
-    @property
-    def actions(self) -> AlarmActions:
-        """Alarm actions that publish to this topic on ALARM and on OK."""
-        return AlarmActions.to_topic(self.topic)
 
 
 class AlarmActions:
@@ -172,12 +208,12 @@ class AlarmActions:
         if not alarm_actions and not ok_actions:
             _check_reason(no_actions_reason)
         require(
-            len(alarm_actions) <= MAX_ACTIONS_PER_STATE
-            and len(ok_actions) <= MAX_ACTIONS_PER_STATE,
+            len(alarm_actions) <= _MAX_ACTIONS_PER_STATE
+            and len(ok_actions) <= _MAX_ACTIONS_PER_STATE,
             "AlarmActions",
             "alarm_actions",
             f"{len(alarm_actions)} alarm / {len(ok_actions)} OK actions",
-            f"exceeds CloudWatch's limit of {MAX_ACTIONS_PER_STATE} actions per state",
+            f"exceeds CloudWatch's limit of {_MAX_ACTIONS_PER_STATE} actions per state",
             "notify one SNS topic and fan out from it",
         )
         self.alarm_actions: tuple[cloudwatch.IAlarmAction, ...] = tuple(alarm_actions)
@@ -250,8 +286,11 @@ class AlarmActions:
             alarm.add_ok_action(*self.ok_actions)
 
 
-def check_actions(scope: IConstruct, prop: str, actions: object) -> AlarmActions:
-    """Return ``actions`` after checking that it is an :class:`AlarmActions`."""
+def _check_actions(scope: IConstruct, prop: str, actions: object) -> AlarmActions:
+    """Return ``actions`` after checking that it is an :class:`AlarmActions`.
+
+    Private to the package: every construct here that takes ``actions`` calls it.
+    """
     if not isinstance(actions, AlarmActions):
         raise InvalidPropsError(
             scope,

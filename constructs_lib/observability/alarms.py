@@ -26,7 +26,7 @@ from constructs import Construct, IConstruct
 from constructs_lib.core import InvalidPropsError, is_token, require
 from constructs_lib.observability import _metrics
 from constructs_lib.observability._targets import EndpointTarget, ResolvedVariant
-from constructs_lib.observability.actions import AlarmActions, check_actions
+from constructs_lib.observability.actions import AlarmActions, _check_actions
 from constructs_lib.observability.alarm_kinds import (
     ALARM_KINDS,
     LOW_TRAFFIC_KINDS,
@@ -138,7 +138,7 @@ class EndpointAlarms(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         #: The actions every alarm and the composite run.
-        self.actions: AlarmActions = check_actions(self, "actions", actions)
+        self.actions: AlarmActions = _check_actions(self, "actions", actions)
         #: The settings in force for every kind (defaults filled in).
         self.settings: Mapping[AlarmKind, AlarmSettings] = resolve_settings(self, settings)
         enabled = {kind for kind, s in self.settings.items() if s.enabled}

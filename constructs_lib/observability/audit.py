@@ -23,6 +23,7 @@ from typing import Any
 from aws_cdk import (
     Annotations,
     ArnFormat,
+    DefaultStackSynthesizer,
     Duration,
     Names,
     RemovalPolicy,
@@ -40,12 +41,13 @@ from constructs import Construct
 
 from constructs_lib.core import InvalidPropsError, acknowledge, is_token, require
 from constructs_lib.observability._validation import check_retention
-from constructs_lib.observability.actions import AlarmActions, check_actions
+from constructs_lib.observability.actions import AlarmActions, _check_actions
 from constructs_lib.observability.logs import (
     MetricFilterAlarm,
-    allow_logs_to_use_key,
-    create_metric_filter_alarm,
+    _allow_logs_to_use_key,
+    _create_metric_filter_alarm,
 )
+from constructs_lib.serving.facts import AUTOSCALING_SERVICE_LINKED_ROLE
 
 __all__ = [
     "AUDIT_METRIC_NAMESPACE",
@@ -68,12 +70,10 @@ ENDPOINT_CHANGE_EVENTS: tuple[str, ...] = (
 #: Namespace of the endpoint-change metric.
 AUDIT_METRIC_NAMESPACE = "MLOps/Audit"
 #: CloudTrail's JSON path of the role behind an assumed-role session.
-SESSION_ISSUER_ARN = "$.userIdentity.sessionContext.sessionIssuer.arn"
-#: Application Auto Scaling calls UpdateEndpointWeightsAndCapacities through this role.
-_AUTOSCALING_ROLE = (
-    "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
-    "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
-)
+_SESSION_ISSUER_ARN = "$.userIdentity.sessionContext.sessionIssuer.arn"
+#: The context key that sets an app's CDK bootstrap qualifier (CDK's
+#: ``BOOTSTRAP_QUALIFIER_CONTEXT``, which its Python package does not export).
+_BOOTSTRAP_QUALIFIER_CONTEXT = "@aws-cdk/core:bootstrapQualifier"
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|\*):role/[\w+=,.@/*-]+$")
 #: CloudFormation's limit on data resources across a trail's event selectors.
 _MAX_DATA_RESOURCES = 250
@@ -87,6 +87,8 @@ MAX_FILTER_PATTERN_LENGTH = 1024
 # CDK's region facts list is us-isof-south-1; commercial ones are 9-14); a partition is at
 # most 10 characters (aws-us-gov; the others are aws, aws-cn, aws-iso, aws-iso-b, aws-iso-e,
 # aws-iso-f, aws-eusc). When the stack's region is known, its partition is looked up instead.
+# Constants rather than a scan of aws_cdk.region_info (about 0.1 s of jsii calls per
+# process); tests/observability/test_audit.py checks them against CDK's region facts.
 _PSEUDO_PARAMETER_MAX_LENGTH = {"AWS::AccountId": 12, "AWS::Region": 15, "AWS::Partition": 10}
 _PSEUDO_PARAMETER_LABELS = {
     "AWS::AccountId": "account id",
@@ -100,10 +102,10 @@ class AuditTrail(Construct):
 
     What it creates: a customer-managed KMS key (rotation on) that encrypts the trail's log
     files, its bucket and its log group; the trail bucket (SSE-KMS, versioned, TLS-only,
-    public access blocked, retained) whose server access logs go to a logs bucket (SSE-S3,
-    because S3 server access logging cannot deliver to SSE-KMS buckets; versioned,
-    TLS-only, retained); a CloudWatch log group the trail also delivers to; the trail (log
-    file validation on); a metric filter on endpoint changes and its alarm.
+    public access blocked) whose server access logs go to a logs bucket (SSE-S3, because
+    S3 server access logging cannot deliver to SSE-KMS buckets; versioned, TLS-only); a
+    CloudWatch log group the trail also delivers to; the trail (log file validation on); a
+    metric filter on endpoint changes and its alarm.
 
     The filter matches the calls in :data:`ENDPOINT_CHANGE_EVENTS` whose
     ``userIdentity.sessionContext.sessionIssuer.arn`` is none of the deployment roles, or
@@ -126,10 +128,11 @@ class AuditTrail(Construct):
         wildcards allowed, e.g. ``arn:aws:iam::123456789012:role/deployer-*``). An empty
         list alarms on every change. Default: this environment's CDK bootstrap
         CloudFormation execution role,
-        ``arn:<partition>:iam::<account>:role/cdk-hnb659fds-cfn-exec-role-<account>-<region>``
-        (the default bootstrap qualifier; pass the ARN yourself for another qualifier, for
-        other regions of a multi-region trail, or for a pipeline that deploys with
-        another role).
+        ``arn:<partition>:iam::<account>:role/cdk-<qualifier>-cfn-exec-role-<account>-<region>``,
+        with the app's bootstrap qualifier (context ``@aws-cdk/core:bootstrapQualifier``;
+        CDK's default ``hnb659fds`` when unset). Pass the ARNs yourself for a qualifier or
+        role set on the stack's synthesizer instead, for other regions of a multi-region
+        trail, or for a pipeline that deploys with another role.
     :param allow_autoscaling_role: also allow Application Auto Scaling's service-linked
         role, which calls UpdateEndpointWeightsAndCapacities on every scaling activity.
         Default: True.
@@ -151,6 +154,13 @@ class AuditTrail(Construct):
     :param log_group_name: the CloudWatch log group's name. Default:
         ``/mlops/audit/<name derived from the construct path>``.
     :param alarm_period: the alarm's period. Default: 5 minutes.
+    :param removal_policy: what happens to the trail bucket, the access-logs bucket, the
+        log group and the key this construct creates (not a given ``encryption_key``) when
+        they leave the stack or the stack is deleted. With ``DESTROY`` the log group goes,
+        the key is scheduled for deletion (its log files become unreadable), and
+        CloudFormation deletes each bucket only if it is empty: empty them first, or the
+        stack deletion fails. Meant for short-lived test stacks; an audit trail you rely on
+        keeps the default. Default: ``RemovalPolicy.RETAIN``.
 
     Attributes: ``trail``, ``trail_name``, ``trail_arn``, ``bucket``, ``access_logs_bucket``,
     ``log_group``, ``log_group_name``, ``encryption_key``, ``endpoint_changes_filter``,
@@ -174,11 +184,132 @@ class AuditTrail(Construct):
         trail_name: str | None = None,
         log_group_name: str | None = None,
         alarm_period: Duration | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
+        _check_actions(self, "actions", actions)
+        self._configure_names(trail_name, log_group_name)
+        self._configure_deployment_roles(deployment_role_arns, allow_autoscaling_role)
+        self._configure_encryption(encryption_key, removal_policy)
+        self._configure_buckets(removal_policy)
+        self._configure_log_group(log_retention, removal_policy)
+        self._configure_trail(
+            multi_region, management_events, data_event_buckets, data_events_read_write
+        )
+        self._configure_endpoint_changes_alarm(actions, alarm_period)
+
+    # -- construction steps -----------------------------------------------------------------
+
+    def _configure_names(self, trail_name: str | None, log_group_name: str | None) -> None:
+        """Name the trail and its log group: the key policy needs both before they exist."""
+        #: The trail's name.
+        self.trail_name: str = trail_name or Names.unique_resource_name(
+            self, max_length=128, separator="-"
+        )
+        _check_trail_name(self, self.trail_name)
+        #: The CloudWatch log group's name.
+        self.log_group_name: str = log_group_name or (
+            "/mlops/audit/" + Names.unique_resource_name(self, max_length=400, separator="-")
+        )
         stack = Stack.of(self)
-        check_actions(self, "actions", actions)
+        #: The trail's ARN.
+        self.trail_arn: str = stack.format_arn(
+            service="cloudtrail", resource="trail", resource_name=self.trail_name
+        )
+        # Without the ":*" suffix: the form of the KMS encryption context of CloudWatch Logs.
+        self._log_group_arn = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=self.log_group_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+
+    def _configure_deployment_roles(
+        self, given: Sequence[str] | None, allow_autoscaling: bool
+    ) -> None:
+        """Check the roles the alarm ignores, and that the filter pattern can name them all."""
+        stack = Stack.of(self)
+        if given is None:
+            roles = [_bootstrap_role_arn(stack)]
+        else:
+            roles = list(given)
+            for i, arn in enumerate(roles):
+                _check_role_arn(self, f"deployment_role_arns[{i}]", arn)
+        if allow_autoscaling:
+            roles.append(
+                f"arn:{stack.partition}:iam::{stack.account}:role/{AUTOSCALING_SERVICE_LINKED_ROLE}"
+            )
+        self._check_filter_pattern_length(roles, allow_autoscaling)
+        #: The role ARNs the alarm ignores.
+        self.deployment_role_arns: tuple[str, ...] = tuple(roles)
+
+    def _configure_encryption(
+        self, encryption_key: kms.IKey | None, removal_policy: RemovalPolicy
+    ) -> None:
+        """Create the key unless one is given; let this trail and its log group use it."""
+        #: The key of the log files, the trail bucket and the log group.
+        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the CloudTrail trail {self.trail_name} and its logs",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        _allow_cloudtrail_to_use_key(self, self.encryption_key, self.trail_arn)
+        _allow_logs_to_use_key(self, self.encryption_key, self._log_group_arn)
+
+    def _configure_buckets(self, removal_policy: RemovalPolicy) -> None:
+        """Create the trail bucket and the bucket that receives its server access logs."""
+        #: The bucket that receives the trail bucket's server access logs.
+        self.access_logs_bucket: s3.Bucket = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            versioned=True,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=removal_policy,
+        )
+        self._acknowledge_access_logs_bucket()
+        #: The bucket of the trail's log files.
+        self.bucket: s3.Bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.encryption_key,
+            bucket_key_enabled=True,
+            versioned=True,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=removal_policy,
+        )
+        self._log_access_to(self.access_logs_bucket, _ACCESS_LOGS_PREFIX)
+        for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+            acknowledge(self.bucket, f"{pack}-S3BucketReplicationEnabled", _NO_REPLICATION_REASON)
+
+    def _configure_log_group(
+        self, log_retention: logs.RetentionDays, removal_policy: RemovalPolicy
+    ) -> None:
         check_retention(self, "log_retention", log_retention)
+        #: The CloudWatch log group the trail delivers to.
+        self.log_group: logs.LogGroup = logs.LogGroup(
+            self,
+            "LogGroup",
+            log_group_name=self.log_group_name,
+            retention=log_retention,
+            encryption_key=self.encryption_key,
+            removal_policy=removal_policy,
+        )
+
+    def _configure_trail(
+        self,
+        multi_region: bool,
+        management_events: cloudtrail.ReadWriteType,
+        data_event_buckets: Sequence[s3.IBucket],
+        data_events_read_write: cloudtrail.ReadWriteType,
+    ) -> None:
         require(
             management_events
             in (cloudtrail.ReadWriteType.ALL, cloudtrail.ReadWriteType.WRITE_ONLY),
@@ -197,76 +328,7 @@ class AuditTrail(Construct):
             f"exceeds CloudTrail's {_MAX_DATA_RESOURCES} data resources per trail",
             "record fewer buckets, or use several trails",
         )
-        self.trail_name: str = trail_name or Names.unique_resource_name(
-            self, max_length=128, separator="-"
-        )
-        _check_trail_name(self, self.trail_name)
-        self.log_group_name: str = log_group_name or (
-            "/mlops/audit/" + Names.unique_resource_name(self, max_length=400, separator="-")
-        )
-        self.trail_arn: str = stack.format_arn(
-            service="cloudtrail", resource="trail", resource_name=self.trail_name
-        )
-        log_group_arn = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=self.log_group_name,
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        roles = self._deployment_roles(deployment_role_arns, allow_autoscaling_role)
-        self._check_filter_pattern_length(roles, allow_autoscaling_role)
-
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
-            self,
-            "Key",
-            description=f"Encrypts the CloudTrail trail {self.trail_name} and its logs",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        _allow_cloudtrail_to_use_key(self, self.encryption_key, self.trail_arn, stack)
-        allow_logs_to_use_key(self, self.encryption_key, log_group_arn)
-
-        self.access_logs_bucket: s3.Bucket = s3.Bucket(
-            self,
-            "AccessLogsBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            versioned=True,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self._acknowledge_access_logs_bucket()
-        self.bucket: s3.Bucket = s3.Bucket(
-            self,
-            "Bucket",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.encryption_key,
-            bucket_key_enabled=True,
-            versioned=True,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self._log_access_to(self.access_logs_bucket, _ACCESS_LOGS_PREFIX)
-        acknowledge(
-            self.bucket,
-            "HIPAA.Security-S3BucketReplicationEnabled",
-            _NO_REPLICATION_REASON,
-        )
-        acknowledge(
-            self.bucket, "NIST.800.53.R5-S3BucketReplicationEnabled", _NO_REPLICATION_REASON
-        )
-
-        self.log_group: logs.LogGroup = logs.LogGroup(
-            self,
-            "LogGroup",
-            log_group_name=self.log_group_name,
-            retention=log_retention,
-            encryption_key=self.encryption_key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        #: The trail.
         self.trail: cloudtrail.Trail = cloudtrail.Trail(
             self,
             "Trail",
@@ -286,17 +348,22 @@ class AuditTrail(Construct):
                 read_write_type=data_events_read_write,
             )
 
+    def _configure_endpoint_changes_alarm(
+        self, actions: AlarmActions, alarm_period: Duration | None
+    ) -> None:
+        #: The metric filter that counts endpoint changes by other principals.
         self.endpoint_changes_filter: logs.MetricFilter = logs.MetricFilter(
             self,
             "EndpointChangesFilter",
             log_group=self.log_group,
-            filter_pattern=endpoint_changes_filter_pattern(roles),
+            filter_pattern=endpoint_changes_filter_pattern(self.deployment_role_arns),
             metric_namespace=AUDIT_METRIC_NAMESPACE,
             metric_name=f"UnexpectedEndpointChanges-{self.trail_name}",
             metric_value="1",
             default_value=0,
         )
-        self.endpoint_changes_alarm: cloudwatch.Alarm = create_metric_filter_alarm(
+        #: The alarm on the first such change.
+        self.endpoint_changes_alarm: cloudwatch.Alarm = _create_metric_filter_alarm(
             self,
             "EndpointChangesAlarm",
             metric_filter=self.endpoint_changes_filter,
@@ -308,23 +375,8 @@ class AuditTrail(Construct):
                 f"(trail {self.trail_name})."
             ),
         )
-        #: The role ARNs the alarm ignores.
-        self.deployment_role_arns: tuple[str, ...] = tuple(roles)
 
-    def _deployment_roles(self, given: Sequence[str] | None, allow_autoscaling: bool) -> list[str]:
-        stack = Stack.of(self)
-        if given is None:
-            roles = [
-                f"arn:{stack.partition}:iam::{stack.account}:role/"
-                f"cdk-hnb659fds-cfn-exec-role-{stack.account}-{stack.region}"
-            ]
-        else:
-            roles = list(given)
-            for i, arn in enumerate(roles):
-                _check_role_arn(self, f"deployment_role_arns[{i}]", arn)
-        if allow_autoscaling:
-            roles.append(f"arn:{stack.partition}:iam::{stack.account}:{_AUTOSCALING_ROLE}")
-        return roles
+    # -- private helpers --------------------------------------------------------------------
 
     def _check_filter_pattern_length(self, roles: Sequence[str], with_autoscaling: bool) -> None:
         """Refuse role lists whose filter pattern would exceed CloudWatch Logs' limit.
@@ -385,7 +437,8 @@ class AuditTrail(Construct):
         """Have the trail deliver to the log group through a role with a managed policy.
 
         ``Trail(send_to_cloud_watch_logs=True)`` would give its role an inline policy,
-        which the HIPAA and NIST packs refuse.
+        which the HIPAA and NIST packs refuse; ``log_group.grant_write`` fills the managed
+        policy instead (``logs:CreateLogStream`` and ``logs:PutLogEvents`` on this group).
         """
         role = iam.Role(
             self,
@@ -398,13 +451,8 @@ class AuditTrail(Construct):
             "LogsPolicy",
             description=f"Writes of CloudTrail trail {self.trail_name} to its log group",
             roles=[role],
-            statements=[
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[self.log_group.log_group_arn],
-                )
-            ],
         )
+        self.log_group.grant_write(policy)
         resource = self.trail.node.default_child
         assert isinstance(resource, cloudtrail.CfnTrail)
         resource.cloud_watch_logs_log_group_arn = self.log_group.log_group_arn
@@ -419,6 +467,9 @@ class AuditTrail(Construct):
         service, instead of through ``server_access_logs_bucket``: without the app-level
         feature flag ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` that prop falls
         back to the ``LogDeliveryWrite`` ACL, which buckets with ACLs disabled refuse.
+        The statement is written out rather than ``target.grant_put()``, which would also
+        grant ``s3:PutObjectLegalHold``, ``s3:PutObjectRetention``, the tagging actions and
+        ``s3:Abort*`` that the S3 logging service does not need.
         """
         resource = self.bucket.node.default_child
         assert isinstance(resource, s3.CfnBucket)
@@ -484,11 +535,11 @@ def endpoint_changes_filter_pattern(deployment_role_arns: Sequence[str]) -> logs
         return logs.FilterPattern.all(source, names)
     others = logs.FilterPattern.all(
         *(
-            logs.FilterPattern.string_value(SESSION_ISSUER_ARN, "!=", a)
+            logs.FilterPattern.string_value(_SESSION_ISSUER_ARN, "!=", a)
             for a in deployment_role_arns
         )
     )
-    who = logs.FilterPattern.any(logs.FilterPattern.not_exists(SESSION_ISSUER_ARN), others)
+    who = logs.FilterPattern.any(logs.FilterPattern.not_exists(_SESSION_ISSUER_ARN), others)
     return logs.FilterPattern.all(source, names, who)
 
 
@@ -551,11 +602,36 @@ def _stand_in_of(node: Any, maxima: dict[str, int], refs: set[str]) -> tuple[str
     return "", False
 
 
-def _allow_cloudtrail_to_use_key(
-    scope: Construct, key: kms.IKey, trail_arn: str, stack: Stack
-) -> None:
-    """Let this one trail encrypt its log files with ``key`` (and describe the key)."""
-    trail_context = stack.format_arn(
+def _bootstrap_role_arn(stack: Stack) -> str:
+    """The ARN of CDK's bootstrap CloudFormation execution role in ``stack``'s environment.
+
+    Built from CDK's own template of that ARN with the app's bootstrap qualifier (context
+    ``@aws-cdk/core:bootstrapQualifier``, else CDK's default ``hnb659fds``). A qualifier
+    or role passed to a synthesizer's props is not seen: jsii hands Python the synthesizer
+    as constructed, not the copy the stack bound, so its role getter fails.
+    """
+    qualifier = stack.node.try_get_context(_BOOTSTRAP_QUALIFIER_CONTEXT)
+    arn = DefaultStackSynthesizer.DEFAULT_CLOUDFORMATION_ROLE_ARN.replace(
+        "${Qualifier}", str(qualifier or DefaultStackSynthesizer.DEFAULT_QUALIFIER)
+    )
+    for placeholder, value in (
+        ("${AWS::Partition}", stack.partition),
+        ("${AWS::AccountId}", stack.account),
+        ("${AWS::Region}", stack.region),
+    ):
+        arn = arn.replace(placeholder, value)
+    return arn
+
+
+def _allow_cloudtrail_to_use_key(scope: Construct, key: kms.IKey, trail_arn: str) -> None:
+    """Let this one trail encrypt its log files with ``key`` (and describe the key).
+
+    Key-policy statements rather than a CDK grant: CDK's ``key.grant*`` methods add no
+    ``aws:SourceArn`` or ``kms:EncryptionContext:aws:cloudtrail:arn`` condition, so the
+    CloudTrail service principal could use the key for any trail of any account; these
+    limit it to this trail (and ``cloudtrail.Trail`` itself adds no key policy).
+    """
+    trail_context = Stack.of(scope).format_arn(
         service="cloudtrail", region="*", resource="trail", resource_name="*"
     )
     principal = iam.ServicePrincipal("cloudtrail.amazonaws.com")

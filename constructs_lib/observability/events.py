@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Resource, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -125,6 +125,13 @@ class EndpointEventRules(Construct):
     :param encryption_key: the KMS key of the dead-letter queue; its policy is extended to
         let EventBridge use it when it belongs to this app. Default: a new
         customer-managed key with rotation.
+    :param removal_policy: what happens to the dead-letter queue, and to the key if this
+        construct creates it, when they leave the stack or the stack is deleted.
+        ``DESTROY`` deletes the undelivered events (and schedules the key's deletion),
+        e.g. for short-lived test stacks. Default: ``RemovalPolicy.RETAIN``.
+
+    Attributes: ``topic``, ``failed_rule``, ``rollback_rule``, ``rules`` (both),
+    ``dead_letter_queue`` and ``encryption_key``.
     """
 
     def __init__(
@@ -137,41 +144,15 @@ class EndpointEventRules(Construct):
         max_event_age: Duration | None = None,
         retry_attempts: int = _MAX_RETRY_ATTEMPTS,
         encryption_key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
         names = self._check_names(endpoint_names)
         max_age = max_event_age or Duration.hours(24)
         check_duration_seconds(self, "max_event_age", max_age, 60, 86400)
         check_range(self, "retry_attempts", retry_attempts, 0, _MAX_RETRY_ATTEMPTS, integer=True)
-
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
-            self,
-            "Key",
-            description=f"Encrypts the dead-letter queue of {self.node.path}",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        if not _allow_eventbridge_to_use_key(self.encryption_key, Stack.of(self)):
-            Annotations.of(self).add_warning_v2(
-                "constructs_lib:importedQueueKey",
-                "encryption_key is imported, so its key policy cannot be extended here: it "
-                "must allow events.amazonaws.com kms:Decrypt and kms:GenerateDataKey*.",
-            )
-        #: Events EventBridge could not deliver to the topic, kept 14 days.
-        self.dead_letter_queue: sqs.Queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.encryption_key,
-            enforce_ssl=True,
-            retention_period=_DLQ_RETENTION,
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the EventBridge targets; "
-            "nothing consumes it automatically, so it needs no dead-letter queue of its own.",
-        )
+        self._configure_encryption(encryption_key, removal_policy)
+        self._configure_dead_letter_queue(removal_policy)
         #: The notification topic.
         self.topic: sns.ITopic = topic
         self._target = targets.SnsTopic(
@@ -180,6 +161,46 @@ class EndpointEventRules(Construct):
             max_event_age=max_age,
             retry_attempts=retry_attempts,
         )
+        self._configure_rules(names)
+
+    def _configure_encryption(
+        self, encryption_key: kms.IKey | None, removal_policy: RemovalPolicy
+    ) -> None:
+        """Create the queue's key unless one is given, and let EventBridge rules use it."""
+        #: The key of the dead-letter queue.
+        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the dead-letter queue of {self.node.path}",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        if not _grant_eventbridge_rules_the_key(self.encryption_key, Stack.of(self)):
+            Annotations.of(self).add_warning_v2(
+                "constructs_lib:importedQueueKey",
+                "encryption_key is imported, so its key policy cannot be extended here: it "
+                "must allow events.amazonaws.com kms:Decrypt and kms:GenerateDataKey*.",
+            )
+
+    def _configure_dead_letter_queue(self, removal_policy: RemovalPolicy) -> None:
+        #: Events EventBridge could not deliver to the topic, kept 14 days.
+        self.dead_letter_queue: sqs.Queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.encryption_key,
+            enforce_ssl=True,
+            retention_period=_DLQ_RETENTION,
+            removal_policy=removal_policy,
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue of the EventBridge targets; "
+            "nothing consumes it automatically, so it needs no dead-letter queue of its own.",
+        )
+
+    def _configure_rules(self, names: list[str]) -> None:
         detail_names = {"EndpointName": names} if names else {}
         #: The rule for endpoints that reach FAILED.
         self.failed_rule: events.Rule = self._rule(
@@ -242,8 +263,13 @@ class EndpointEventRules(Construct):
         return names
 
 
-def _allow_eventbridge_to_use_key(key: kms.IKey, stack: Stack) -> bool:
+def _grant_eventbridge_rules_the_key(key: kms.IKey, stack: Stack) -> bool:
     """Let EventBridge rules of this account and region write to the encrypted queue.
+
+    CDK's ``key.grant`` with exactly the two actions SQS needs from a sender of encrypted
+    messages. Not ``queue.grant_send_messages()``: it would also grant ``kms:Encrypt``,
+    ``kms:ReEncrypt*``, ``sqs:GetQueueAttributes`` and ``sqs:GetQueueUrl``, which
+    EventBridge does not need (the targets already allow ``sqs:SendMessage`` per rule).
 
     The condition names the account's rules with a wildcard: naming the rules themselves
     would make the key depend on the rules, which depend on the queue, which depends on the
@@ -251,16 +277,16 @@ def _allow_eventbridge_to_use_key(key: kms.IKey, stack: Stack) -> bool:
     Returns False when the key is imported and its policy could not be extended.
     """
     rule_arns = stack.format_arn(service="events", resource="rule", resource_name="*")
-    added = key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="AllowEventBridgeRulesToUseKey",
-            principals=[iam.ServicePrincipal("events.amazonaws.com")],
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-            resources=["*"],
-            conditions={
-                "StringEquals": {"aws:SourceAccount": stack.account},
-                "ArnLike": {"aws:SourceArn": rule_arns},
-            },
-        )
+    principal = iam.ServicePrincipal("events.amazonaws.com").with_conditions(
+        {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": rule_arns},
+        }
     )
-    return bool(added.statement_added)
+    grant = key.grant(principal, "kms:Decrypt", "kms:GenerateDataKey*")
+    if grant.resource_statement is not None:
+        # Named as before the grant replaced a hand-written statement: the key policy
+        # (and every deployed one) reads the same.
+        grant.resource_statement.sid = "AllowEventBridgeRulesToUseKey"
+    # A grant to an imported key reports success without changing its policy.
+    return bool(Resource.is_owned_resource(key))

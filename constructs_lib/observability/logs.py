@@ -3,8 +3,9 @@
 SageMaker writes container logs to ``/aws/sagemaker/Endpoints/<endpoint name>`` and creates
 that group itself, with no retention and no encryption, the first time an instance starts.
 :class:`EndpointLogGroup` creates the group first, with a retention period, a
-customer-managed KMS key and a RETAIN removal policy, and makes the endpoint resource wait
-for it, so SageMaker finds it in place instead of racing CloudFormation to create it.
+customer-managed KMS key and a removal policy (RETAIN unless told otherwise), and makes the
+endpoint resource wait for it, so SageMaker finds it in place instead of racing
+CloudFormation to create it.
 
 :meth:`EndpointLogGroup.add_metric_filter` turns log lines into a CloudWatch metric (and,
 optionally, an alarm described by :class:`MetricFilterAlarm`);
@@ -32,8 +33,9 @@ from constructs_lib.observability._validation import (
     check_retention,
     check_whole_minutes,
 )
-from constructs_lib.observability.actions import AlarmActions, check_actions
+from constructs_lib.observability.actions import AlarmActions, _check_actions
 from constructs_lib.serving.endpoint import Endpoint
+from constructs_lib.serving.facts import ENDPOINT_LOG_GROUP_PREFIX
 
 __all__ = [
     "DEFAULT_ERROR_TERMS",
@@ -43,8 +45,9 @@ __all__ = [
     "MetricFilterAlarm",
 ]
 
-#: Where SageMaker writes an endpoint's container logs (the endpoint name follows).
-ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
+# ENDPOINT_LOG_GROUP_PREFIX (where SageMaker writes an endpoint's container logs) is a
+# service fact of constructs_lib.serving.facts, re-exported here for the package's API.
+
 #: Namespace of the metrics that :meth:`EndpointLogGroup.add_metric_filter` publishes.
 DEFAULT_METRIC_NAMESPACE = "MLOps/Endpoints"
 #: Terms that mark an error line in typical model-server output (Python tracebacks,
@@ -83,9 +86,14 @@ class EndpointLogGroup(Construct):
         app, its policy is extended to let CloudWatch Logs use it for this group only;
         an imported key's policy must already allow that. Default: a new customer-managed
         key with rotation.
-    :param removal_policy: what happens to the group (and a key created here) when it
-        leaves the stack. A retained group keeps its name taken: deploying the same
-        endpoint name again needs the old group deleted or imported. Default: RETAIN.
+    :param removal_policy: what happens to the log group, and to the key if this construct
+        creates it, when they leave the stack or the stack is deleted. ``DESTROY`` deletes
+        the log events (and schedules the key's deletion), e.g. for short-lived test
+        stacks. A retained group keeps its name taken: deploying the same endpoint name
+        again needs the old group deleted or imported. Default: ``RemovalPolicy.RETAIN``.
+
+    Attributes: ``endpoint_name``, ``log_group_name``, ``log_group_arn``, ``log_group``,
+    ``encryption_key``, ``metric_filters`` and ``alarms``.
     """
 
     def __init__(
@@ -100,46 +108,17 @@ class EndpointLogGroup(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        resource = self._endpoint_resource(endpoint) if endpoint is not None else None
-        self.endpoint_name: str = self._resolve_name(endpoint, resource, endpoint_name)
-        check_retention(self, "retention", retention)
-
-        stack = Stack.of(self)
-        #: The log group name, ``/aws/sagemaker/Endpoints/<endpoint name>``.
-        self.log_group_name: str = ENDPOINT_LOG_GROUP_PREFIX + self.endpoint_name
-        #: The group's ARN without the ``:*`` suffix (the form KMS encryption context uses).
-        self.log_group_arn: str = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=self.log_group_name,
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
-            self,
-            "Key",
-            description=f"Encrypts the CloudWatch log group {self.log_group_name}",
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
-        )
-        allow_logs_to_use_key(self, self.encryption_key, self.log_group_arn)
-
-        self.log_group: logs.LogGroup = logs.LogGroup(
-            self,
-            "Resource",
-            log_group_name=self.log_group_name,
-            retention=retention,
-            encryption_key=self.encryption_key,
-            removal_policy=removal_policy,
-        )
+        endpoint_resource = self._configure_names(endpoint, endpoint_name)
+        self._configure_encryption(encryption_key, removal_policy)
+        self._configure_log_group(retention, removal_policy)
+        if endpoint_resource is not None:
+            # Only the endpoint resource waits, and only for the group (which itself waits
+            # for its key): alarms added here later may reference the endpoint freely.
+            endpoint_resource.node.add_dependency(self.log_group)
         #: Metric filters added with :meth:`add_metric_filter`, by construct id.
         self.metric_filters: dict[str, logs.MetricFilter] = {}
         #: Alarms created by :meth:`add_metric_filter`, by the filter's construct id.
         self.alarms: dict[str, cloudwatch.Alarm] = {}
-
-        if resource is not None:
-            # Only the endpoint resource waits, and only for the group (which itself waits
-            # for its key): alarms added here later may reference the endpoint freely.
-            resource.node.add_dependency(self.log_group)
 
     # -- public methods ---------------------------------------------------------------------
 
@@ -170,27 +149,9 @@ class EndpointLogGroup(Construct):
         :param alarm: also create an alarm on the metric. Default: no alarm.
         :returns: the metric filter; its alarm, if any, is ``self.alarms[construct_id]``.
         """
-        require(
-            construct_id not in self.metric_filters,
-            self,
-            "construct_id",
-            construct_id,
-            "already names a metric filter of this log group",
-            "give each metric filter its own id",
-        )
-        _check_metric_name(self, f"{construct_id}.metric_name", metric_name)
-        _check_namespace(self, f"{construct_id}.metric_namespace", metric_namespace)
-        require(
-            is_token(metric_value)
-            or bool(re.fullmatch(r"-?\d+(\.\d+)?|\$[.\w\[\]-]+", metric_value)),
-            self,
-            f"{construct_id}.metric_value",
-            metric_value,
-            "is neither a number nor a field selector",
-            'use a number such as "1", or a field such as "$.latency"',
-        )
+        self._check_metric_filter(construct_id, metric_name, metric_namespace, metric_value)
         if alarm is not None:
-            check_metric_filter_alarm(self, f"{construct_id}.alarm", alarm)
+            _check_metric_filter_alarm(self, f"{construct_id}.alarm", alarm)
         metric_filter = logs.MetricFilter(
             self,
             construct_id,
@@ -203,7 +164,7 @@ class EndpointLogGroup(Construct):
         )
         self.metric_filters[construct_id] = metric_filter
         if alarm is not None:
-            self.alarms[construct_id] = create_metric_filter_alarm(
+            self.alarms[construct_id] = _create_metric_filter_alarm(
                 self,
                 f"{construct_id}Alarm",
                 metric_filter=metric_filter,
@@ -242,7 +203,7 @@ class EndpointLogGroup(Construct):
         :param metric_name: Default: ``ContainerErrorLines-<endpoint name>`` in the
             ``MLOps/Endpoints`` namespace.
         """
-        check_actions(self, "actions", actions)
+        _check_actions(self, "actions", actions)
         terms = list(terms)
         require(
             bool(terms) and all(isinstance(t, str) and t.strip() for t in terms),
@@ -269,6 +230,57 @@ class EndpointLogGroup(Construct):
             ),
         )
         return self.alarms["ModelErrors"]
+
+    # -- construction steps -----------------------------------------------------------------
+
+    def _configure_names(
+        self, endpoint: Endpoint | None, endpoint_name: str | None
+    ) -> CfnResource | None:
+        """Check ``endpoint`` / ``endpoint_name``; set the endpoint, group name and ARN.
+
+        Returns the endpoint's CloudFormation resource (None with ``endpoint_name``).
+        """
+        resource = self._endpoint_resource(endpoint) if endpoint is not None else None
+        #: The endpoint's name.
+        self.endpoint_name: str = self._resolve_name(endpoint, resource, endpoint_name)
+        #: The log group name, ``/aws/sagemaker/Endpoints/<endpoint name>``.
+        self.log_group_name: str = ENDPOINT_LOG_GROUP_PREFIX + self.endpoint_name
+        #: The group's ARN without the ``:*`` suffix (the form KMS encryption context uses).
+        self.log_group_arn: str = Stack.of(self).format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=self.log_group_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        return resource
+
+    def _configure_encryption(
+        self, encryption_key: kms.IKey | None, removal_policy: RemovalPolicy
+    ) -> None:
+        """Create the key unless one is given, and let CloudWatch Logs use it for this group."""
+        #: The key that encrypts the log events.
+        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the CloudWatch log group {self.log_group_name}",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        _allow_logs_to_use_key(self, self.encryption_key, self.log_group_arn)
+
+    def _configure_log_group(
+        self, retention: logs.RetentionDays, removal_policy: RemovalPolicy
+    ) -> None:
+        check_retention(self, "retention", retention)
+        #: The log group.
+        self.log_group: logs.LogGroup = logs.LogGroup(
+            self,
+            "Resource",
+            log_group_name=self.log_group_name,
+            retention=retention,
+            encryption_key=self.encryption_key,
+            removal_policy=removal_policy,
+        )
 
     # -- private helpers --------------------------------------------------------------------
 
@@ -312,6 +324,29 @@ class EndpointLogGroup(Construct):
         check_name(self, "endpoint_name", endpoint_name)
         return endpoint_name
 
+    def _check_metric_filter(
+        self, construct_id: str, metric_name: str, metric_namespace: str, metric_value: str
+    ) -> None:
+        require(
+            construct_id not in self.metric_filters,
+            self,
+            "construct_id",
+            construct_id,
+            "already names a metric filter of this log group",
+            "give each metric filter its own id",
+        )
+        _check_metric_name(self, f"{construct_id}.metric_name", metric_name)
+        _check_namespace(self, f"{construct_id}.metric_namespace", metric_namespace)
+        require(
+            is_token(metric_value)
+            or bool(re.fullmatch(r"-?\d+(\.\d+)?|\$[.\w\[\]-]+", metric_value)),
+            self,
+            f"{construct_id}.metric_value",
+            metric_value,
+            "is neither a number nor a field selector",
+            'use a number such as "1", or a field such as "$.latency"',
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class MetricFilterAlarm:
@@ -346,7 +381,10 @@ class MetricFilterAlarm:
     alarm_description: str | None = None
 
 
-def create_metric_filter_alarm(
+# -- helpers shared with the audit module (private to the package) ------------------------------
+
+
+def _create_metric_filter_alarm(
     scope: Construct,
     construct_id: str,
     *,
@@ -356,7 +394,7 @@ def create_metric_filter_alarm(
     default_description: str,
 ) -> cloudwatch.Alarm:
     """Create the alarm ``spec`` describes on ``metric_filter``'s metric (validated first)."""
-    period = check_metric_filter_alarm(scope, prop, spec)
+    period = _check_metric_filter_alarm(scope, prop, spec)
     alarm = cloudwatch.Alarm(
         scope,
         construct_id,
@@ -372,9 +410,9 @@ def create_metric_filter_alarm(
     return alarm
 
 
-def check_metric_filter_alarm(scope: Construct, prop: str, spec: MetricFilterAlarm) -> Duration:
+def _check_metric_filter_alarm(scope: Construct, prop: str, spec: MetricFilterAlarm) -> Duration:
     """Check ``spec`` (``prop`` names it in messages) and return its period."""
-    check_actions(scope, f"{prop}.actions", spec.actions)
+    _check_actions(scope, f"{prop}.actions", spec.actions)
     period = spec.period or Duration.minutes(5)
     check_whole_minutes(
         scope,
@@ -386,8 +424,16 @@ def check_metric_filter_alarm(scope: Construct, prop: str, spec: MetricFilterAla
     return period
 
 
-def allow_logs_to_use_key(scope: Construct, key: kms.IKey, log_group_arn: str) -> None:
-    """Let CloudWatch Logs use ``key`` for the one log group whose ARN is given."""
+def _allow_logs_to_use_key(scope: Construct, key: kms.IKey, log_group_arn: str) -> None:
+    """Let CloudWatch Logs use ``key`` for the one log group whose ARN is given.
+
+    A key-policy statement rather than a CDK grant: ``key.grant_encrypt_decrypt()`` to the
+    CloudWatch Logs service principal would let it use the key for any log group of any
+    account, and CDK has no grant that adds the ``kms:EncryptionContext:aws:logs:arn``
+    condition limiting it to this group (``logs.LogGroup(encryption_key=...)`` adds none
+    at all). The statement is the one the CloudWatch Logs user guide gives ("Encrypt log
+    data in CloudWatch Logs using AWS KMS").
+    """
     region = Stack.of(scope).region
     statement = iam.PolicyStatement(
         sid="AllowCloudWatchLogsForOneLogGroup",

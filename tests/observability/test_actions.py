@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Capture, Match, Template
 
 from constructs_lib.compliance import unacknowledged_findings
 from constructs_lib.core import InvalidPropsError
@@ -69,59 +70,114 @@ def built(cfn: Any) -> dict[str, Any]:
     }
 
 
-def _statements(props: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    return list(props[key]["Statement"])
-
-
-def test_topic_is_encrypted_with_its_own_rotating_key(built: dict[str, Any], cfn: Any) -> None:
-    (topic,) = cfn.resources(built["template"], "AWS::SNS::Topic").values()
-    assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [built["key_id"], "Arn"]}
-    assert topic["DisplayName"] == "ML alarms"
-    (key,) = cfn.resources(built["template"], "AWS::KMS::Key").values()
-    assert key["EnableKeyRotation"] is True
+def test_topic_is_encrypted_with_its_own_rotating_retained_key(built: dict[str, Any]) -> None:
+    template: Template = built["template"]
+    template.has_resource_properties(
+        "AWS::SNS::Topic",
+        {"KmsMasterKeyId": {"Fn::GetAtt": [built["key_id"], "Arn"]}, "DisplayName": "ML alarms"},
+    )
+    template.resource_count_is("AWS::KMS::Key", 1)
+    template.has_resource(
+        "AWS::KMS::Key",
+        {
+            "Properties": {"EnableKeyRotation": True},
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+        },
+    )
 
 
 def test_key_policy_lets_cloudwatch_and_eventbridge_encrypt_for_this_topic_only(
-    built: dict[str, Any], cfn: Any
+    built: dict[str, Any],
 ) -> None:
-    (key,) = cfn.resources(built["template"], "AWS::KMS::Key").values()
-    (topic,) = cfn.resources(built["template"], "AWS::SNS::Topic").values()
-    topic_name = topic["TopicName"]
-    services = {}
-    for statement in _statements(key, "KeyPolicy"):
-        service = statement.get("Principal", {}).get("Service")
-        if service is None:
-            continue
-        services[service] = statement
-        assert statement["Effect"] == "Allow"
-        assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
-        context = statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:sns:topicArn"]
-        assert cfn.join_text(context).endswith(f":sns:<Ref>:<Ref>:{topic_name}")
-    assert set(services) == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
+    template: Template = built["template"]
+    topic_name = Capture()
+    template.has_resource_properties("AWS::SNS::Topic", {"TopicName": topic_name})
+    name = topic_name.as_string()
+    region, account = {"Ref": "AWS::Region"}, {"Ref": "AWS::AccountId"}
+    topic_arn = {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":sns:", region, ":", account, f":{name}"],
+        ]
+    }
+
+    def encrypt_for_topic(service: str, sid: str) -> Any:
+        return Match.object_like(
+            {
+                "Sid": f"Allow{sid}ToEncryptForNotifications",
+                "Effect": "Allow",
+                "Principal": {"Service": f"{service}.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Condition": Match.exact(
+                    {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}}
+                ),
+            }
+        )
+
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": [
+                    Match.object_like({"Principal": {"AWS": Match.any_value()}}),
+                    encrypt_for_topic("cloudwatch", "CloudWatchAlarms"),
+                    encrypt_for_topic("events", "EventBridgeRules"),
+                ]
+            }
+        },
+    )
 
 
 def test_topic_policy_is_tls_only_and_admits_alarms_and_rules_of_this_account(
-    built: dict[str, Any], cfn: Any
+    built: dict[str, Any],
 ) -> None:
-    (policy,) = cfn.resources(built["template"], "AWS::SNS::TopicPolicy").values()
-    statements = _statements(policy, "PolicyDocument")
-    deny = [s for s in statements if s["Effect"] == "Deny"]
-    assert len(deny) == 1
-    assert deny[0]["Principal"] == "*"
-    assert deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert deny[0]["Action"] == "sns:Publish"
-    allows = {s["Principal"]["Service"]: s for s in statements if s["Effect"] == "Allow"}
-    assert set(allows) == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
-    cloudwatch_allow = allows["cloudwatch.amazonaws.com"]
-    assert cloudwatch_allow["Condition"]["StringEquals"] == {
-        "aws:SourceAccount": {"Ref": "AWS::AccountId"}
+    topic = {"Ref": built["topic_id"]}
+    this_account = {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    alarm_arns = {
+        "Fn::Join": [
+            "",
+            [
+                *("arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:", {"Ref": "AWS::Region"}),
+                *(":", {"Ref": "AWS::AccountId"}, ":alarm:*"),
+            ],
+        ]
     }
-    source_arn = cfn.join_text(cloudwatch_allow["Condition"]["ArnLike"]["aws:SourceArn"])
-    assert source_arn.endswith(":alarm:*")
-    assert ":cloudwatch:" in source_arn
-    for statement in allows.values():
-        assert statement["Action"] == "sns:Publish"
-        assert statement["Resource"] == {"Ref": built["topic_id"]}
+    built["template"].has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Sid": "AllowPublishThroughSSLOnly",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sns:Publish",
+                        "Resource": topic,
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                    {
+                        "Sid": "AllowCloudWatchAlarms",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                        "Action": "sns:Publish",
+                        "Resource": topic,
+                        "Condition": Match.exact(
+                            {"StringEquals": this_account, "ArnLike": {"aws:SourceArn": alarm_arns}}
+                        ),
+                    },
+                    {
+                        "Sid": "AllowEventBridgeRules",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sns:Publish",
+                        "Resource": topic,
+                        "Condition": Match.exact({"StringEquals": this_account}),
+                    },
+                ]
+            }
+        },
+    )
 
 
 def test_email_and_https_subscriptions(built: dict[str, Any], cfn: Any) -> None:
@@ -246,7 +302,23 @@ def test_topic_name_and_given_key_are_used(cfn: Any) -> None:
     key = kms.Key(stack, "Shared", enable_key_rotation=True)
     topic = NotificationTopic(stack, "Named", topic_name="ml-alarms", encryption_key=key)
     template = Template.from_stack(stack)
-    (props,) = cfn.resources(template, "AWS::SNS::Topic").values()
-    assert props["TopicName"] == "ml-alarms"
+    template.has_resource_properties(
+        "AWS::SNS::Topic",
+        {"TopicName": "ml-alarms", "KmsMasterKeyId": {"Fn::GetAtt": [cfn.logical_id(key), "Arn"]}},
+    )
     assert topic.encryption_key is key
-    assert len(cfn.resources(template, "AWS::KMS::Key")) == 1
+    template.resource_count_is("AWS::KMS::Key", 1)
+
+
+def test_removal_policy_destroy_applies_to_the_key_it_creates_only(cfn: Any) -> None:
+    _, stack = cfn.new_stack()
+    own = NotificationTopic(stack, "Own", removal_policy=RemovalPolicy.DESTROY)
+    given = kms.Key(stack, "Given", enable_key_rotation=True)
+    NotificationTopic(stack, "Shared", encryption_key=given, removal_policy=RemovalPolicy.DESTROY)
+    template = Template.from_stack(stack)
+    deleted = template.find_resources(
+        "AWS::KMS::Key", {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+    )
+    assert list(deleted) == [cfn.logical_id(own.encryption_key)]
+    retained = template.find_resources("AWS::KMS::Key", {"DeletionPolicy": "Retain"})
+    assert list(retained) == [cfn.logical_id(given)]

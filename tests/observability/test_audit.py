@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack, region_info
+from aws_cdk import App, Environment, RemovalPolicy, Stack, region_info
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Capture, Match, Template
 
 from constructs_lib.compliance import unacknowledged_findings
 from constructs_lib.core import InvalidPropsError
@@ -31,13 +32,15 @@ from constructs_lib.observability import (
     endpoint_changes_filter_pattern,
 )
 from constructs_lib.observability.audit import (
-    _AUTOSCALING_ROLE,
     _PSEUDO_PARAMETER_MAX_LENGTH,
     MAX_FILTER_PATTERN_LENGTH,
     max_deployment_roles,
 )
+from constructs_lib.serving.facts import AUTOSCALING_SERVICE_LINKED_ROLE
 
 EVENTS = Path(__file__).parent / "events"
+#: Application Auto Scaling's service-linked role, as the resource part of its ARN.
+_AUTOSCALING_ROLE = f"role/{AUTOSCALING_SERVICE_LINKED_ROLE}"
 QUIET = AlarmActions.none(reason="Reviewed weekly from the dashboard.")
 #: How the pseudo parameters resolve when a pattern is evaluated against sample records.
 PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": "123456789012", "AWS::Region": "us-east-1"}
@@ -60,10 +63,6 @@ def built() -> dict[str, Any]:
     }
 
 
-def _resources(built: dict[str, Any], type_: str) -> dict[str, Any]:
-    return built["template"].find_resources(type_)
-
-
 # -- the trail ---------------------------------------------------------------------------------
 
 
@@ -71,35 +70,47 @@ def test_trail_logs_validates_encrypts_and_delivers_to_cloudwatch(
     built: dict[str, Any], cfn: Any
 ) -> None:
     trail: AuditTrail = built["trail"]
-    (resource,) = _resources(built, "AWS::CloudTrail::Trail").values()
-    props = resource["Properties"]
-    assert props["IsLogging"] is True
-    assert props["EnableLogFileValidation"] is True
-    assert props["IsMultiRegionTrail"] is False
-    assert props["IncludeGlobalServiceEvents"] is True
-    assert props["KMSKeyId"] == {"Fn::GetAtt": [cfn.logical_id(trail.encryption_key), "Arn"]}
-    assert props["CloudWatchLogsLogGroupArn"] == {
-        "Fn::GetAtt": [cfn.logical_id(trail.log_group), "Arn"]
-    }
-    assert props["CloudWatchLogsRoleArn"]["Fn::GetAtt"][0] == cfn.logical_id(
-        trail.node.find_child("LogsRole")
+    built["template"].resource_count_is("AWS::CloudTrail::Trail", 1)
+    built["template"].has_resource(
+        "AWS::CloudTrail::Trail",
+        {
+            "Properties": {
+                "IsLogging": True,
+                "EnableLogFileValidation": True,
+                "IsMultiRegionTrail": False,
+                "IncludeGlobalServiceEvents": True,
+                "KMSKeyId": {"Fn::GetAtt": [cfn.logical_id(trail.encryption_key), "Arn"]},
+                "CloudWatchLogsLogGroupArn": {
+                    "Fn::GetAtt": [cfn.logical_id(trail.log_group), "Arn"]
+                },
+                "CloudWatchLogsRoleArn": {
+                    "Fn::GetAtt": [cfn.logical_id(trail.node.find_child("LogsRole")), "Arn"]
+                },
+                "S3BucketName": {"Ref": cfn.logical_id(trail.bucket)},
+                "TrailName": trail.trail_name,
+            },
+            # CreateTrail checks the bucket policy and the role's policy: both exist first.
+            "DependsOn": Match.array_with([cfn.logical_id(trail.node.find_child("LogsPolicy"))]),
+        },
     )
-    assert props["S3BucketName"] == {"Ref": cfn.logical_id(trail.bucket)}
-    assert props["TrailName"] == trail.trail_name
-    # CreateTrail checks the bucket policy and the role's policy: both exist first.
-    policy_id = cfn.logical_id(trail.node.find_child("LogsPolicy"))
-    assert policy_id in resource["DependsOn"]
 
 
 def test_trail_records_management_and_artifact_data_events(built: dict[str, Any]) -> None:
-    (resource,) = _resources(built, "AWS::CloudTrail::Trail").values()
-    selectors = resource["Properties"]["EventSelectors"]
-    assert selectors[0] == {"IncludeManagementEvents": True, "ReadWriteType": "All"}
-    assert selectors[1]["IncludeManagementEvents"] is False
-    assert selectors[1]["ReadWriteType"] == "All"
-    (data,) = selectors[1]["DataResources"]
-    assert data["Type"] == "AWS::S3::Object"
-    assert _render(data["Values"][0]) == "arn:aws:s3:::churn-model-artifacts/"
+    artifacts = Capture()
+    built["template"].has_resource_properties(
+        "AWS::CloudTrail::Trail",
+        {
+            "EventSelectors": [
+                {"IncludeManagementEvents": True, "ReadWriteType": "All"},
+                {
+                    "IncludeManagementEvents": False,
+                    "ReadWriteType": "All",
+                    "DataResources": [{"Type": "AWS::S3::Object", "Values": [artifacts]}],
+                },
+            ]
+        },
+    )
+    assert _render(artifacts.as_object()) == "arn:aws:s3:::churn-model-artifacts/"
 
 
 def test_cloudtrail_role_has_a_managed_policy_scoped_to_the_log_group(
@@ -122,12 +133,10 @@ def test_cloudtrail_role_has_a_managed_policy_scoped_to_the_log_group(
             },
         },
     )
-    inline = [
-        p
-        for p in _resources(built, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in p["Properties"]["Roles"]
-    ]
-    assert inline == []
+    inline = built["template"].find_resources(
+        "AWS::IAM::Policy", {"Properties": {"Roles": Match.array_with([{"Ref": role_id}])}}
+    )
+    assert inline == {}
 
 
 def test_trail_log_group_is_encrypted_retained_and_kept_a_year(
@@ -148,44 +157,75 @@ def test_trail_log_group_is_encrypted_retained_and_kept_a_year(
     assert trail.log_group_name.startswith("/mlops/audit/")
 
 
-def test_key_rotates_and_names_this_trail_and_log_group(built: dict[str, Any], cfn: Any) -> None:
+def _key_statement(template: Template, sid: str, statement: dict[str, Any]) -> None:
+    """Assert that a rotating key's policy has statement ``sid`` like ``statement``."""
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "EnableKeyRotation": True,
+            "KeyPolicy": {
+                "Statement": Match.array_with([Match.object_like({"Sid": sid, **statement})])
+            },
+        },
+    )
+
+
+def test_key_rotates_and_names_this_trail_and_log_group(built: dict[str, Any]) -> None:
     trail: AuditTrail = built["trail"]
-    key = built["template"].to_json()["Resources"][cfn.logical_id(trail.encryption_key)]
-    assert key["Properties"]["EnableKeyRotation"] is True
-    statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
-    encrypt = statements["AllowCloudTrailToEncryptLogs"]
-    assert encrypt["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
-    source_arn = _render(encrypt["Condition"]["StringEquals"]["aws:SourceArn"])
-    assert source_arn == f"arn:aws:cloudtrail:us-east-1:123456789012:trail/{trail.trail_name}"
-    context = _render(
-        encrypt["Condition"]["StringLike"]["kms:EncryptionContext:aws:cloudtrail:arn"]
+    source_arn, context, describe_source, logs_context = Capture(), Capture(), Capture(), Capture()
+    _key_statement(
+        built["template"],
+        "AllowCloudTrailToEncryptLogs",
+        {
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "kms:GenerateDataKey*",
+            "Condition": {
+                "StringEquals": {"aws:SourceArn": source_arn},
+                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": context},
+            },
+        },
     )
-    assert context == "arn:aws:cloudtrail:*:123456789012:trail/*"
-    logs_context = statements["AllowCloudWatchLogsForOneLogGroup"]["Condition"]["ArnEquals"]
-    assert _render(logs_context["kms:EncryptionContext:aws:logs:arn"]).endswith(
-        f":log-group:{trail.log_group_name}"
+    trail_arn = f"arn:aws:cloudtrail:us-east-1:123456789012:trail/{trail.trail_name}"
+    assert _render(source_arn.as_object()) == trail_arn
+    assert _render(context.as_object()) == "arn:aws:cloudtrail:*:123456789012:trail/*"
+    _key_statement(
+        built["template"],
+        "AllowCloudTrailToDescribeKey",
+        {
+            "Action": "kms:DescribeKey",
+            "Condition": {"StringEquals": {"aws:SourceArn": describe_source}},
+        },
     )
+    assert _render(describe_source.as_object()) == trail_arn
+    _key_statement(
+        built["template"],
+        "AllowCloudWatchLogsForOneLogGroup",
+        {"Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": logs_context}}},
+    )
+    assert _render(logs_context.as_object()).endswith(f":log-group:{trail.log_group_name}")
 
 
 # -- the buckets ----------------------------------------------------------------------------------
 
 
-def _tls_only(policy: dict[str, Any]) -> bool:
-    return any(
-        s["Effect"] == "Deny"
-        and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        and s["Principal"] == {"AWS": "*"}
-        for s in policy["PolicyDocument"]["Statement"]
+#: The statement of a TLS-only bucket policy.
+TLS_ONLY = Match.object_like(
+    {
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+)
+
+
+def _bucket_policy_has(built: dict[str, Any], bucket_id: str, *statements: Any) -> None:
+    built["template"].has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": bucket_id},
+            "PolicyDocument": {"Statement": Match.array_with(list(statements))},
+        },
     )
-
-
-def _bucket_policy(built: dict[str, Any], bucket_id: str) -> dict[str, Any]:
-    (policy,) = [
-        p["Properties"]
-        for p in _resources(built, "AWS::S3::BucketPolicy").values()
-        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
-    ]
-    return policy
 
 
 BLOCK_ALL = {
@@ -201,21 +241,36 @@ def test_trail_bucket_is_kms_encrypted_versioned_private_tls_only_and_logged(
 ) -> None:
     trail: AuditTrail = built["trail"]
     bucket_id = cfn.logical_id(trail.bucket)
-    bucket = built["template"].to_json()["Resources"][bucket_id]
-    props = bucket["Properties"]
-    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert rule["ServerSideEncryptionByDefault"] == {
-        "SSEAlgorithm": "aws:kms",
-        "KMSMasterKeyID": {"Fn::GetAtt": [cfn.logical_id(trail.encryption_key), "Arn"]},
-    }
-    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert props["PublicAccessBlockConfiguration"] == BLOCK_ALL
-    assert props["LoggingConfiguration"] == {
-        "DestinationBucketName": {"Ref": cfn.logical_id(trail.access_logs_bucket)},
-        "LogFilePrefix": "trail-bucket/",
-    }
-    assert bucket["DeletionPolicy"] == "Retain"
-    assert _tls_only(_bucket_policy(built, bucket_id))
+    key_arn = {"Fn::GetAtt": [cfn.logical_id(trail.encryption_key), "Arn"]}
+    buckets = built["template"].find_resources(
+        "AWS::S3::Bucket",
+        {
+            "Properties": {
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        Match.object_like(
+                            {
+                                "ServerSideEncryptionByDefault": Match.exact(
+                                    {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}
+                                )
+                            }
+                        )
+                    ]
+                },
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "PublicAccessBlockConfiguration": Match.exact(BLOCK_ALL),
+                "LoggingConfiguration": Match.exact(
+                    {
+                        "DestinationBucketName": {"Ref": cfn.logical_id(trail.access_logs_bucket)},
+                        "LogFilePrefix": "trail-bucket/",
+                    }
+                ),
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+    assert list(buckets) == [bucket_id]
+    _bucket_policy_has(built, bucket_id, TLS_ONLY)
 
 
 def test_access_logs_bucket_is_s3_encrypted_versioned_private_and_tls_only(
@@ -223,26 +278,41 @@ def test_access_logs_bucket_is_s3_encrypted_versioned_private_and_tls_only(
 ) -> None:
     trail: AuditTrail = built["trail"]
     bucket_id = cfn.logical_id(trail.access_logs_bucket)
-    bucket = built["template"].to_json()["Resources"][bucket_id]
-    props = bucket["Properties"]
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-    ]
-    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert props["PublicAccessBlockConfiguration"] == BLOCK_ALL
-    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    assert bucket["DeletionPolicy"] == "Retain"
-    policy = _bucket_policy(built, bucket_id)
-    assert _tls_only(policy)
-    (delivery,) = [
-        s
-        for s in policy["PolicyDocument"]["Statement"]
-        if s.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
-    ]
-    assert delivery["Action"] == "s3:PutObject"
-    assert delivery["Condition"]["ArnLike"] == {
-        "aws:SourceArn": {"Fn::GetAtt": [cfn.logical_id(trail.bucket), "Arn"]}
-    }
+    buckets = built["template"].find_resources(
+        "AWS::S3::Bucket",
+        {
+            "Properties": {
+                "BucketEncryption": Match.exact(
+                    {
+                        "ServerSideEncryptionConfiguration": [
+                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                        ]
+                    }
+                ),
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "PublicAccessBlockConfiguration": Match.exact(BLOCK_ALL),
+                "OwnershipControls": Match.exact(
+                    {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+                ),
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+    assert list(buckets) == [bucket_id]
+    delivery = Match.object_like(
+        {
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Condition": Match.object_like(
+                {
+                    "ArnLike": Match.exact(
+                        {"aws:SourceArn": {"Fn::GetAtt": [cfn.logical_id(trail.bucket), "Arn"]}}
+                    )
+                }
+            ),
+        }
+    )
+    _bucket_policy_has(built, bucket_id, TLS_ONLY, delivery)
 
 
 # -- the endpoint-change filter and alarm ------------------------------------------------------
@@ -262,11 +332,20 @@ def _render_with(value: Any, pseudo: dict[str, str]) -> str:
     return separator.join(_render_with(p, pseudo) for p in parts)
 
 
+def _filter_pattern(template: Template) -> Any:
+    """The FilterPattern of the only metric filter in ``template``, as rendered."""
+    template.resource_count_is("AWS::Logs::MetricFilter", 1)
+    pattern = Capture()
+    template.has_resource_properties("AWS::Logs::MetricFilter", {"FilterPattern": pattern})
+    try:
+        return pattern.as_string()
+    except RuntimeError:  # not a literal: an Fn::Join holding pseudo parameters
+        return pattern.as_object()
+
+
 @pytest.fixture(scope="module")
-def audit_pattern(built: dict[str, Any], cfn: Any) -> str:
-    filter_id = cfn.logical_id(built["trail"].endpoint_changes_filter)
-    resource = built["template"].to_json()["Resources"][filter_id]
-    return _render(resource["Properties"]["FilterPattern"])
+def audit_pattern(built: dict[str, Any]) -> str:
+    return _render(_filter_pattern(built["template"]))
 
 
 def test_filter_pattern_text(audit_pattern: str) -> None:
@@ -351,20 +430,22 @@ def test_custom_roles_multi_region_and_no_data_events() -> None:
         log_retention=logs.RetentionDays.TWO_YEARS,
     )
     template = Template.from_stack(stack)
-    (resource,) = template.find_resources("AWS::CloudTrail::Trail").values()
-    assert resource["Properties"]["IsMultiRegionTrail"] is True
-    assert resource["Properties"]["EventSelectors"] == [
-        {"IncludeManagementEvents": True, "ReadWriteType": "WriteOnly"}
-    ]
+    template.has_resource_properties(
+        "AWS::CloudTrail::Trail",
+        {
+            "IsMultiRegionTrail": True,
+            "EventSelectors": [{"IncludeManagementEvents": True, "ReadWriteType": "WriteOnly"}],
+        },
+    )
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 731})
     assert trail.deployment_role_arns == ("arn:aws:iam::123456789012:role/deployer-*",)
-    (metric_filter,) = template.find_resources("AWS::Logs::MetricFilter").values()
-    pattern = _render(metric_filter["Properties"]["FilterPattern"])
+    pattern = _render(_filter_pattern(template))
     assert '!= "arn:aws:iam::123456789012:role/deployer-*")' in pattern
     assert "cfn-exec-role" not in pattern and "autoscaling" not in pattern
-    (alarm,) = template.find_resources("AWS::CloudWatch::Alarm").values()
-    assert "AlarmActions" not in alarm["Properties"]
-    assert "OKActions" not in alarm["Properties"]
+    template.resource_count_is("AWS::CloudWatch::Alarm", 1)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"AlarmActions": Match.absent(), "OKActions": Match.absent()}
+    )
     # The wildcard lets every deployer-* role through, and nobody else.
     record = json.loads((EVENTS / "cloudtrail-delete-endpoint-admin-role.json").read_text())
     assert json_filter_matches(pattern, record)
@@ -376,11 +457,63 @@ def test_custom_roles_multi_region_and_no_data_events() -> None:
 def test_empty_role_list_alarms_on_every_change() -> None:
     stack = Stack(App(), "Everyone")
     AuditTrail(stack, "Audit", actions=QUIET, deployment_role_arns=[], allow_autoscaling_role=False)
-    (metric_filter,) = Template.from_stack(stack).find_resources("AWS::Logs::MetricFilter").values()
-    pattern = _render(metric_filter["Properties"]["FilterPattern"])
+    pattern = _render(_filter_pattern(Template.from_stack(stack)))
     assert "sessionIssuer" not in pattern
     record = json.loads((EVENTS / "cloudtrail-update-endpoint-cfn-exec-role.json").read_text())
     assert json_filter_matches(pattern, record)
+
+
+@pytest.mark.parametrize(
+    ("context", "qualifier"),
+    [({}, "hnb659fds"), ({"@aws-cdk/core:bootstrapQualifier": "mlops1234"}, "mlops1234")],
+    ids=["default-qualifier", "app-qualifier"],
+)
+def test_default_deployment_role_is_the_bootstrap_role_of_the_app_qualifier(
+    context: dict[str, str], qualifier: str
+) -> None:
+    stack = Stack(App(context=context), "Deploys")
+    trail = AuditTrail(stack, "Audit", actions=QUIET, allow_autoscaling_role=False)
+    role = f"arn:aws:iam::{ACCOUNT}:role/cdk-{qualifier}-cfn-exec-role-{ACCOUNT}-us-east-1"
+    (arn,) = trail.deployment_role_arns
+    assert _render(stack.resolve(arn)) == role
+    assert f'!= "{role}")' in _render(_filter_pattern(Template.from_stack(stack)))
+
+
+# -- removal policy ----------------------------------------------------------------------------
+
+#: The stateful resources an AuditTrail creates, and how many of each.
+STATEFUL = {"AWS::KMS::Key": 1, "AWS::S3::Bucket": 2, "AWS::Logs::LogGroup": 1}
+
+
+def test_stateful_resources_are_retained_by_default() -> None:
+    stack = Stack(App(), "Retained")
+    AuditTrail(stack, "Audit", actions=QUIET)
+    template = Template.from_stack(stack)
+    for cfn_type, count in STATEFUL.items():
+        template.resource_count_is(cfn_type, count)
+        template.all_resources(
+            cfn_type, {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+        )
+
+
+def test_removal_policy_destroy_applies_to_what_the_trail_creates_only(cfn: Any) -> None:
+    stack = Stack(App(), "Disposable")
+    AuditTrail(stack, "Audit", actions=QUIET, removal_policy=RemovalPolicy.DESTROY)
+    given = kms.Key(stack, "GivenKey", enable_key_rotation=True)
+    AuditTrail(
+        stack, "WithKey", actions=QUIET, encryption_key=given, removal_policy=RemovalPolicy.DESTROY
+    )
+    template = Template.from_stack(stack)
+    # Both trails' buckets and log groups, and the key the first one created.
+    destroyed = {"AWS::KMS::Key": 1, "AWS::S3::Bucket": 4, "AWS::Logs::LogGroup": 2}
+    for cfn_type, count in destroyed.items():
+        found = template.find_resources(
+            cfn_type, {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+        )
+        assert len(found) == count, cfn_type
+    # The given key keeps its own removal policy (RETAIN, CDK's default for keys).
+    retained = template.find_resources("AWS::KMS::Key", {"DeletionPolicy": "Retain"})
+    assert list(retained) == [cfn.logical_id(given)]
 
 
 @pytest.mark.parametrize(
@@ -433,10 +566,9 @@ def _padded_role(name: str, arns: list[str], length: int) -> str:
 
 
 def test_reference_default_roles_fit_the_limit_in_every_partition_and_region(
-    built: dict[str, Any], cfn: Any
+    built: dict[str, Any],
 ) -> None:
-    filter_id = cfn.logical_id(built["trail"].endpoint_changes_filter)
-    pattern = built["template"].to_json()["Resources"][filter_id]["Properties"]["FilterPattern"]
+    pattern = _filter_pattern(built["template"])
     worst = _render_with(pattern, WORST)
     assert len(_render(pattern)) < len(worst) <= MAX_FILTER_PATTERN_LENGTH
     assert len(worst) == 737
@@ -498,8 +630,7 @@ def test_pattern_of_exactly_the_limit_is_accepted_and_one_character_more_refused
     assert (
         trail.deployment_role_arns[-1] == f"arn:{ok.partition}:iam::{ACCOUNT}:{_AUTOSCALING_ROLE}"
     )
-    (metric_filter,) = Template.from_stack(ok).find_resources("AWS::Logs::MetricFilter").values()
-    assert len(_render(metric_filter["Properties"]["FilterPattern"])) == MAX_FILTER_PATTERN_LENGTH
+    assert len(_render(_filter_pattern(Template.from_stack(ok)))) == MAX_FILTER_PATTERN_LENGTH
 
     too_long = Stack(app, "OverLimit", env=env)
     over = [*others, at_limit + "x", autoscaling]

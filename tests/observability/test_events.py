@@ -24,10 +24,10 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 from moto import mock_aws
 
 from constructs_lib.compliance import unacknowledged_findings
@@ -135,43 +135,129 @@ def test_dead_letter_queue_is_kms_encrypted_tls_only_and_kept_14_days(
     built: dict[str, Any], cfn: Any
 ) -> None:
     rules: EndpointEventRules = built["named"]
+    template: Template = built["template"]
     queue_id = cfn.logical_id(rules.dead_letter_queue)
     key_id = cfn.logical_id(rules.encryption_key)
-    queue = built["resources"][queue_id]["Properties"]
-    assert queue["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
-    (policy,) = [
-        r["Properties"]
-        for r in built["template"].find_resources("AWS::SQS::QueuePolicy").values()
-        if r["Properties"]["Queues"] == [{"Ref": queue_id}]
-    ]
-    statements = policy["PolicyDocument"]["Statement"]
-    assert any(
-        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        for s in statements
+    queues = template.find_resources(
+        "AWS::SQS::Queue",
+        {
+            "Properties": {
+                "KmsMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]},
+                "MessageRetentionPeriod": 14 * 24 * 3600,
+            },
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+        },
     )
-    senders = [s for s in statements if s.get("Principal") == {"Service": "events.amazonaws.com"}]
-    rule_ids = {cfn.logical_id(r) for r in rules.rules}
-    assert {
-        s["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::GetAtt"][0] for s in senders
-    } == rule_ids
+    assert list(queues) == [queue_id]
+
+    def send_from(rule: Any) -> Any:
+        return Match.object_like(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule, "Arn"]}}},
+            }
+        )
+
+    failed_id, rollback_id = (cfn.logical_id(r) for r in rules.rules)
+    template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "Queues": [{"Ref": queue_id}],
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_like(
+                        {
+                            "Effect": "Deny",
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ),
+                    send_from(failed_id),
+                    send_from(rollback_id),
+                ]
+            },
+        },
+    )
 
 
 def test_queue_key_rotates_and_lets_eventbridge_rules_use_it(
     built: dict[str, Any], cfn: Any
 ) -> None:
-    key_id = cfn.logical_id(built["named"].encryption_key)
-    key = built["resources"][key_id]["Properties"]
-    assert key["EnableKeyRotation"] is True
-    (statement,) = [
-        s for s in key["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowEventBridgeRulesToUseKey"
-    ]
-    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-    assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
-    assert statement["Condition"]["StringEquals"] == {
-        "aws:SourceAccount": {"Ref": "AWS::AccountId"}
-    }
-    assert "ArnLike" in statement["Condition"]
+    region, account = {"Ref": "AWS::Region"}, {"Ref": "AWS::AccountId"}
+    rule_arns = ["arn:", {"Ref": "AWS::Partition"}, ":events:", region, ":", account, ":rule/*"]
+    keys = built["template"].find_resources(
+        "AWS::KMS::Key",
+        {
+            "Properties": {
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Statement": [
+                        Match.object_like({"Principal": {"AWS": Match.any_value()}}),
+                        {
+                            "Sid": "AllowEventBridgeRulesToUseKey",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                            "Resource": "*",
+                            "Condition": Match.exact(
+                                {
+                                    "StringEquals": {"aws:SourceAccount": account},
+                                    "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", rule_arns]}},
+                                }
+                            ),
+                        },
+                    ]
+                },
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+    # Each construct's own key, and nothing else, is granted to EventBridge.
+    assert set(keys) == {cfn.logical_id(built[c].encryption_key) for c in ("named", "every")}
+
+
+def test_removal_policy_destroy_applies_to_the_queue_and_its_own_key(cfn: Any) -> None:
+    stack = Stack(App(), "Disposable")
+    topic = sns.Topic(stack, "Topic")
+    own = EndpointEventRules(stack, "Own", topic=topic, removal_policy=RemovalPolicy.DESTROY)
+    given = kms.Key(stack, "Given", enable_key_rotation=True)
+    EndpointEventRules(
+        stack, "Shared", topic=topic, encryption_key=given, removal_policy=RemovalPolicy.DESTROY
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::SQS::Queue", 2)
+    template.all_resources(
+        "AWS::SQS::Queue", {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+    )
+    deleted = template.find_resources("AWS::KMS::Key", {"DeletionPolicy": "Delete"})
+    assert list(deleted) == [cfn.logical_id(own.encryption_key)]
+    retained = template.find_resources("AWS::KMS::Key", {"DeletionPolicy": "Retain"})
+    assert list(retained) == [cfn.logical_id(given)]
+    # The given key is granted to EventBridge just the same.
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Sid": "AllowEventBridgeRulesToUseKey"})]
+                )
+            }
+        },
+    )
+
+
+def test_an_imported_key_is_left_alone_with_a_warning() -> None:
+    stack = Stack(App(), "Imported")
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    )
+    EndpointEventRules(stack, "Rules", topic=sns.Topic(stack, "Topic"), encryption_key=key)
+    Annotations.from_stack(stack).has_warning(
+        "/Imported/Rules", Match.string_like_regexp("encryption_key is imported")
+    )
+    Template.from_stack(stack).resource_count_is("AWS::KMS::Key", 0)
 
 
 def test_rules_have_no_unacknowledged_findings(built: dict[str, Any]) -> None:

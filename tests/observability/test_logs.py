@@ -6,10 +6,10 @@ import re
 from typing import Any
 
 import pytest
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Capture, Match, Template
 
 from constructs_lib.compliance import unacknowledged_findings
 from constructs_lib.core import InvalidPropsError
@@ -99,28 +99,38 @@ def test_log_group_has_sagemaker_name_retention_key_and_is_retained(
 
 def test_key_rotates_and_lets_only_this_log_group_use_it(built: dict[str, Any], cfn: Any) -> None:
     template: Template = built["template"]
-    key_id = cfn.logical_id(built["group"].encryption_key)
-    key = template.to_json()["Resources"][key_id]
-    assert key["Properties"]["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == "Retain"
-    statements = key["Properties"]["KeyPolicy"]["Statement"]
-    logs_statement = next(
-        s for s in statements if s.get("Sid") == "AllowCloudWatchLogsForOneLogGroup"
-    )
-    assert logs_statement["Principal"] == {
-        "Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+    region = {"Ref": "AWS::Region"}
+    group_arn = [
+        *("arn:", {"Ref": "AWS::Partition"}, ":logs:", region, ":", {"Ref": "AWS::AccountId"}),
+        ":log-group:/aws/sagemaker/Endpoints/churn-ep",
+    ]
+    statement = {
+        "Sid": "AllowCloudWatchLogsForOneLogGroup",
+        "Principal": {"Service": {"Fn::Join": ["", ["logs.", region, ".amazonaws.com"]]}},
+        "Action": Match.array_with(["kms:GenerateDataKey*"]),
+        "Condition": {
+            "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": {"Fn::Join": ["", group_arn]}}
+        },
     }
-    assert "kms:GenerateDataKey*" in logs_statement["Action"]
-    context_arn = logs_statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
-    rendered = "".join(p if isinstance(p, str) else "<>" for p in context_arn["Fn::Join"][1])
-    assert rendered.endswith(":log-group:/aws/sagemaker/Endpoints/churn-ep")
+    keys = template.find_resources(
+        "AWS::KMS::Key",
+        {
+            "Properties": {
+                "EnableKeyRotation": True,
+                "KeyPolicy": {"Statement": Match.array_with([Match.object_like(statement)])},
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+    assert list(keys) == [cfn.logical_id(built["group"].encryption_key)]
 
 
 def test_endpoint_resource_depends_on_the_log_group(built: dict[str, Any], cfn: Any) -> None:
-    resources = built["template"].to_json()["Resources"]
     group_id = cfn.logical_id(built["group"].log_group)
-    endpoint_id = cfn.logical_id(built["endpoint"])
-    assert group_id in resources[endpoint_id]["DependsOn"]
+    endpoints = built["template"].find_resources(
+        "AWS::SageMaker::Endpoint", {"DependsOn": Match.array_with([group_id])}
+    )
+    assert list(endpoints) == [cfn.logical_id(built["endpoint"])]
 
 
 def test_given_name_and_key_are_used_and_the_key_policy_is_extended(
@@ -152,16 +162,45 @@ def test_given_name_and_key_are_used_and_the_key_policy_is_extended(
 
 def test_endpoint_volume_key_can_encrypt_its_logs(built: dict[str, Any], cfn: Any) -> None:
     endpoint: Endpoint = built["shared_endpoint"]
-    resources = built["template"].to_json()["Resources"]
-    (group_id,) = [
-        k
-        for k, v in resources.items()
-        if v.get("Properties", {}).get("LogGroupName") == "/aws/sagemaker/Endpoints/shared-ep"
-    ]
+    template: Template = built["template"]
     key_id = cfn.logical_id(endpoint.encryption_key)
-    assert resources[group_id]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    assert resources[cfn.logical_id(endpoint)]["DependsOn"] == [group_id]
-    assert "DependsOn" not in resources[key_id]
+    (group_id,) = template.find_resources(
+        "AWS::Logs::LogGroup",
+        {
+            "Properties": {
+                "LogGroupName": "/aws/sagemaker/Endpoints/shared-ep",
+                "KmsKeyId": {"Fn::GetAtt": [key_id, "Arn"]},
+            }
+        },
+    )
+    template.has_resource("AWS::SageMaker::Endpoint", {"DependsOn": [group_id]})
+    # No cycle: the key the log group uses does not wait for anything.
+    assert key_id in template.find_resources("AWS::KMS::Key", {"DependsOn": Match.absent()})
+
+
+def test_removal_policy_destroy_applies_to_the_group_and_its_own_key(cfn: Any) -> None:
+    stack = Stack(App(), "Disposable")
+    group = EndpointLogGroup(
+        stack, "Logs", endpoint_name="churn-ep", removal_policy=RemovalPolicy.DESTROY
+    )
+    given = kms.Key(stack, "GivenKey", enable_key_rotation=True)
+    EndpointLogGroup(
+        stack,
+        "OtherLogs",
+        endpoint_name="other-ep",
+        encryption_key=given,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    template = Template.from_stack(stack)
+    template.all_resources(
+        "AWS::Logs::LogGroup", {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+    )
+    template.resource_count_is("AWS::Logs::LogGroup", 2)
+    deleted = template.find_resources("AWS::KMS::Key", {"DeletionPolicy": "Delete"})
+    assert list(deleted) == [cfn.logical_id(group.encryption_key)]
+    # A given key keeps its own removal policy.
+    retained = template.find_resources("AWS::KMS::Key", {"DeletionPolicy": "Retain"})
+    assert list(retained) == [cfn.logical_id(given)]
 
 
 # -- metric filters and alarms -----------------------------------------------------------------
@@ -214,14 +253,21 @@ def test_custom_filter_and_alarm_without_actions(built: dict[str, Any]) -> None:
         },
     )
     alarms = template.find_resources(
-        "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "SlowRequests-churn-ep"}}
+        "AWS::CloudWatch::Alarm",
+        {
+            "Properties": {
+                "MetricName": "SlowRequests-churn-ep",
+                "AlarmActions": Match.absent(),
+                "OKActions": Match.absent(),
+                "Threshold": 5,
+                "EvaluationPeriods": 3,
+                "DatapointsToAlarm": 2,
+                "Period": 60,
+                "TreatMissingData": "notBreaching",
+            }
+        },
     )
-    (alarm,) = alarms.values()
-    props = alarm["Properties"]
-    assert "AlarmActions" not in props and "OKActions" not in props
-    assert (props["Threshold"], props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (5, 3, 2)
-    assert props["Period"] == 60
-    assert props["TreatMissingData"] == "notBreaching"
+    assert len(alarms) == 1
 
 
 def test_log_alarms_pass_compliance_with_and_without_actions(built: dict[str, Any]) -> None:
@@ -261,12 +307,9 @@ def _text_pattern_matches(pattern: str, message: str) -> bool:
 def test_error_pattern_on_container_log_lines(
     built: dict[str, Any], line: str, matches: bool
 ) -> None:
-    (pattern,) = [
-        f["Properties"]["FilterPattern"]
-        for f in built["template"].find_resources("AWS::Logs::MetricFilter").values()
-        if f["Properties"]["FilterPattern"].startswith("?")
-    ]
-    assert _text_pattern_matches(pattern, line) is matches
+    pattern = Capture(Match.string_like_regexp(r"^\?"))
+    built["template"].has_resource_properties("AWS::Logs::MetricFilter", {"FilterPattern": pattern})
+    assert _text_pattern_matches(pattern.as_string(), line) is matches
 
 
 def test_text_pattern_helper_follows_the_documented_examples() -> None:
