@@ -25,7 +25,6 @@ alarms can exist before their endpoint); the private ``_targets`` module resolve
 form for both, and ``_metrics`` builds the metric math they share.
 """
 
-from constructs_lib.observability._validation import RETENTION_DAYS, retention_from_days
 from constructs_lib.observability.actions import (
     ALARM_ACTION_RULES,
     AlarmActions,
@@ -75,6 +74,11 @@ from constructs_lib.observability.logs import (
     EndpointLogGroup,
     MetricFilterAlarm,
 )
+from constructs_lib.observability.retention import (
+    RETENTION_DAYS,
+    RETENTION_PERIODS,
+    retention_from_days,
+)
 from constructs_lib.observability.variants import MonitoredVariant
 
 __all__ = [
@@ -93,6 +97,7 @@ __all__ = [
     "MAX_ALARMS_PER_WIDGET",
     "MAX_FILTER_PATTERN_LENGTH",
     "RETENTION_DAYS",
+    "RETENTION_PERIODS",
     "ROLLBACK_STATUSES",
     "AlarmActions",
     "AlarmKind",

@@ -11,15 +11,14 @@ from aws_cdk import aws_logs as logs
 from constructs import IConstruct
 
 from constructs_lib.core import InvalidPropsError, check_range, is_token, require
+from constructs_lib.observability.retention import RETENTION_PERIODS
 from constructs_lib.serving.endpoint import Endpoint
 
 __all__ = [
-    "RETENTION_DAYS",
     "check_endpoint",
     "check_evaluation",
     "check_retention",
     "check_whole_minutes",
-    "retention_from_days",
 ]
 
 _ONE_DAY = 86_400
@@ -102,7 +101,7 @@ def check_retention(scope: IConstruct | str, prop: str, retention: object) -> No
     """Raise unless ``retention`` is a ``logs.RetentionDays`` member (a day count is named)."""
     if isinstance(retention, logs.RetentionDays):
         return
-    names = {days: name for name, days in _RETENTION_DAYS.items()}
+    names = {days: name for name, days in RETENTION_PERIODS.items()}
     if isinstance(retention, int) and not isinstance(retention, bool) and retention in names:
         fix = f"pass logs.RetentionDays.{names[retention]}"
     else:
@@ -111,41 +110,3 @@ def check_retention(scope: IConstruct | str, prop: str, retention: object) -> No
             "e.g. logs.RetentionDays.THREE_MONTHS"
         )
     raise InvalidPropsError(scope, prop, retention, "is not a logs.RetentionDays member", fix)
-
-
-def retention_from_days(days: int) -> logs.RetentionDays:
-    """The ``logs.RetentionDays`` member for a number of days (one of ``RETENTION_DAYS``)."""
-    for name, value in _RETENTION_DAYS.items():
-        if value == days:
-            return getattr(logs.RetentionDays, name)
-    raise ValueError(f"{days} days is not a CloudWatch Logs retention; use one of {RETENTION_DAYS}")
-
-
-#: The days behind each ``logs.RetentionDays`` member (jsii exposes only the names).
-_RETENTION_DAYS = {
-    "ONE_DAY": 1,
-    "THREE_DAYS": 3,
-    "FIVE_DAYS": 5,
-    "ONE_WEEK": 7,
-    "TWO_WEEKS": 14,
-    "ONE_MONTH": 30,
-    "TWO_MONTHS": 60,
-    "THREE_MONTHS": 90,
-    "FOUR_MONTHS": 120,
-    "FIVE_MONTHS": 150,
-    "SIX_MONTHS": 180,
-    "ONE_YEAR": 365,
-    "THIRTEEN_MONTHS": 400,
-    "EIGHTEEN_MONTHS": 545,
-    "TWO_YEARS": 731,
-    "THREE_YEARS": 1096,
-    "FIVE_YEARS": 1827,
-    "SIX_YEARS": 2192,
-    "SEVEN_YEARS": 2557,
-    "EIGHT_YEARS": 2922,
-    "NINE_YEARS": 3288,
-    "TEN_YEARS": 3653,
-}
-
-#: The retention periods CloudWatch Logs accepts, in days.
-RETENTION_DAYS: tuple[int, ...] = tuple(sorted(_RETENTION_DAYS.values()))

@@ -22,6 +22,7 @@ def test_public_modules() -> None:
         "dashboard",
         "events",
         "logs",
+        "retention",
         "variants",
     ]
 
