@@ -1,6 +1,6 @@
 """The reference app's stacks, composed from the library and a typed environment config."""
 
-from stacks.app import build_app
+from stacks.app import build_app, build_environment
 from stacks.config import AppConfig, ConfigError, EnvironmentConfig, load_config
 from stacks.serving_stack import ServingStack
 
@@ -10,5 +10,6 @@ __all__ = [
     "EnvironmentConfig",
     "ServingStack",
     "build_app",
+    "build_environment",
     "load_config",
 ]

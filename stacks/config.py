@@ -1,9 +1,21 @@
 """Typed configuration of the reference app, read from a YAML file.
 
 ``cdk synth -c config=PATH`` picks the file; without it the embedded default
-``config/default.yaml`` is used. Every key is checked: a wrong type, an unknown key or an
-impossible value stops synth with one message per problem naming the key path, the value
-and what is allowed.
+``config/default.yaml`` is used.
+
+This schema owns the YAML's *shape* only: types, required keys, unknown keys, the names of
+enum-like values (alarm kinds, missing-data modes, rollback modes), keys that only make
+sense together (one of canary/linear/rolling, percentile for model latency only), the
+project and environment names that make stack names, and the account and region formats.
+Every service rule (ranges, instance types, names, weights, multi-AZ, serverless limits,
+rollback kinds, retention periods, e-mail and URL checks, ...) is the library's: the
+constructs check it once while an environment's stack is built, and
+:mod:`stacks.errors` names the config key of whatever they refuse. Durations and
+thresholds are non-negative numbers here because that is their type (a negative duration
+does not exist); their ranges are the library's.
+
+An optional numeric setting left out (or ``null``) takes the library's default, so the
+config has no defaults of its own that could drift from the library's.
 """
 
 from __future__ import annotations
@@ -11,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -19,18 +31,25 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
+    Strict,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from constructs_lib.observability import RETENTION_DAYS, AlarmKind, rollback_refusal
-from constructs_lib.serving.instance_types import INSTANCE_TYPE_PATTERN, is_burstable
+from constructs_lib.observability import ALARM_KINDS, AlarmKind
 
-__all__ = ["DEFAULT_CONFIG", "AppConfig", "ConfigError", "EnvironmentConfig", "load_config"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "AppConfig",
+    "ConfigError",
+    "EnvironmentConfig",
+    "given",
+    "load_config",
+]
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.yaml"
-_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 
 
 class ConfigError(ValueError):
@@ -41,129 +60,127 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class ServerlessSettings(_Strict):
-    """Serverless capacity of a variant."""
+#: A duration in whole minutes or seconds: its type is a non-negative integer.
+Minutes = Annotated[int, Field(ge=0)]
+Seconds = Annotated[int, Field(ge=0)]
+#: A threshold in its kind's unit: a non-negative number (time kinds become durations).
+Amount = Annotated[float, Field(ge=0)]
 
-    memory_mb: Literal[1024, 2048, 3072, 4096, 5120, 6144] = 2048
-    max_concurrency: Annotated[int, Field(ge=1, le=200)] = 10
-    provisioned_concurrency: Annotated[int, Field(ge=1, le=200)] | None = None
+
+class ServerlessSettings(_Strict):
+    """Serverless capacity of a variant (library: ``ServerlessConfig``)."""
+
+    memory_mb: int | None = Field(
+        default=None,
+        description="Memory in MB. None: the library's default (ServerlessConfig.memory_size_mb).",
+    )
+    max_concurrency: int | None = Field(
+        default=None,
+        description="Concurrent invocations. None: the library's default "
+        "(ServerlessConfig.max_concurrency).",
+    )
+    provisioned_concurrency: int | None = Field(
+        default=None,
+        description="Warm concurrency. None: the library's default (none: cold starts possible).",
+    )
 
 
 class AutoscalingSettings(_Strict):
-    """Target tracking on invocations per instance, derived from a load-tested maximum."""
+    """Target tracking on invocations per instance, derived from a load-tested maximum.
 
-    min_capacity: Annotated[int, Field(ge=1)]
-    max_capacity: Annotated[int, Field(ge=1)]
-    max_requests_per_second: Annotated[float, Field(gt=0)] = Field(
+    Library: ``auto_scale_instance_count(min, max).scale_on_invocations(...)``.
+    """
+
+    min_capacity: int
+    max_capacity: int
+    max_requests_per_second: float = Field(
         description="What one instance sustained in a load test."
     )
-    safety_factor: Annotated[float, Field(gt=0, le=1)] = 0.5
-    scale_in_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
-    scale_out_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
-
-    @model_validator(mode="after")
-    def _min_le_max(self) -> AutoscalingSettings:
-        if self.min_capacity > self.max_capacity:
-            raise ValueError(
-                f"min_capacity ({self.min_capacity}) is greater than max_capacity "
-                f"({self.max_capacity}); make min_capacity <= max_capacity"
-            )
-        return self
+    safety_factor: float | None = Field(
+        default=None,
+        description="Share of that maximum to aim for. None: the library's default "
+        "(VariantAutoScaling.scale_on_invocations).",
+    )
+    scale_in_cooldown_seconds: Seconds | None = Field(
+        default=None,
+        description="Wait after a scale-in. None: the library's default "
+        "(VariantAutoScaling.scale_on_invocations).",
+    )
+    scale_out_cooldown_seconds: Seconds | None = Field(
+        default=None,
+        description="Wait after a scale-out. None: the library's default "
+        "(VariantAutoScaling.scale_on_invocations).",
+    )
 
 
 class VariantSettings(_Strict):
-    """One production variant."""
+    """One production variant: ``instance_type`` (+ count) or ``serverless``."""
 
-    name: Annotated[str, Field(pattern=_NAME)]
-    weight: Annotated[float, Field(ge=0)] = 1.0
+    name: str
+    weight: float | None = Field(
+        default=None,
+        description="Relative traffic weight. None: the library's default "
+        "(ProductionVariant.initial_weight).",
+    )
     model_artifact: str = "model/model.tar.gz"
     instance_type: str | None = None
-    instance_count: Annotated[int, Field(ge=1)] = 1
+    instance_count: int | None = Field(
+        default=None,
+        description="Instances at creation. None: the library's default "
+        "(ProductionVariant.initial_instance_count).",
+    )
     serverless: ServerlessSettings | None = None
     autoscaling: AutoscalingSettings | None = None
 
-    @field_validator("instance_type")
-    @classmethod
-    def _instance_type(cls, value: str | None) -> str | None:
-        if value is not None and not INSTANCE_TYPE_PATTERN.match(value):
-            raise ValueError(
-                f"'{value}' is not a SageMaker instance type; use ml.<family>.<size>, "
-                "e.g. ml.m5.large"
-            )
-        return value
 
-    @model_validator(mode="after")
-    def _capacity(self) -> VariantSettings:
-        if (self.instance_type is None) == (self.serverless is None):
-            raise ValueError("give either instance_type or serverless (exactly one)")
-        if self.autoscaling is not None:
-            if self.serverless is not None:
-                raise ValueError("autoscaling applies to instance variants, not serverless")
-            assert self.instance_type is not None
-            if is_burstable(self.instance_type):
-                raise ValueError(
-                    f"autoscaling is not supported on burstable {self.instance_type}; "
-                    "use e.g. ml.m5.large"
-                )
-        return self
-
-
-#: Alarm kinds (the names EndpointAlarms gives them) and the unit of their threshold.
-ALARM_KINDS: dict[str, str] = {
-    "model-latency": "milliseconds",
-    "5xx-rate": "percent of invocations",
-    "4xx-rate": "percent of invocations",
-    "error-mix": "percent of errors that are 5XX",
-    "invocations": "invocations per period (alarm below)",
-    "cpu-utilization": "percent (normalized by vCPUs)",
-    "memory-utilization": "percent",
-    "disk-utilization": "percent",
-    "gpu-utilization": "percent (normalized by GPUs)",
-    "gpu-memory-utilization": "percent (normalized by GPUs)",
-    "model-setup-time": "milliseconds",
-    "serverless-concurrency": "percent",
-    "backlog-size": "queued requests",
-    "backlog-age": "seconds",
-    "backlog-without-capacity": "count",
-}
-AlarmKindName = Literal[
-    "model-latency",
-    "5xx-rate",
-    "4xx-rate",
-    "error-mix",
-    "invocations",
-    "cpu-utilization",
-    "memory-utilization",
-    "disk-utilization",
-    "gpu-utilization",
-    "gpu-memory-utilization",
-    "model-setup-time",
-    "serverless-concurrency",
-    "backlog-size",
-    "backlog-age",
-    "backlog-without-capacity",
-]
+#: An alarm kind as the config names it (``model-latency``, ``5xx-rate``, ...): any kind of
+#: the library's alarm-kind registry, whose entries also give each threshold's unit.
+AlarmKindName = Annotated[AlarmKind, Strict(False)]
 
 
 class CanarySettings(_Strict):
     """Blue/green canary: a share of the fleet first, the rest after the wait."""
 
-    percent: Annotated[int, Field(ge=1, le=50)] = 10
-    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 10
+    percent: int | None = Field(
+        default=None,
+        description="The canary's share of the fleet. None: the library's default "
+        "(DeploymentPolicy.canary size).",
+    )
+    wait_minutes: Minutes | None = Field(
+        default=None,
+        description="How long the canary bakes. None: the library's default "
+        "(DeploymentPolicy.canary wait).",
+    )
 
 
 class LinearSettings(_Strict):
     """Blue/green linear: equal steps."""
 
-    step_percent: Annotated[int, Field(ge=10, le=50)] = 20
-    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 5
+    step_percent: int | None = Field(
+        default=None,
+        description="Each step's share of the fleet. None: the library's default "
+        "(DeploymentPolicy.linear step).",
+    )
+    wait_minutes: Minutes | None = Field(
+        default=None,
+        description="How long each step bakes. None: the library's default "
+        "(DeploymentPolicy.linear wait).",
+    )
 
 
 class RollingSettings(_Strict):
-    """Rolling update batch by batch (single variant only)."""
+    """Rolling update batch by batch."""
 
-    batch_percent: Annotated[int, Field(ge=5, le=50)] = 25
-    wait_minutes: Annotated[int, Field(ge=0, le=60)] = 5
+    batch_percent: int | None = Field(
+        default=None,
+        description="Each batch's share of the fleet. None: the library's default "
+        "(DeploymentPolicy.rolling batch_size).",
+    )
+    wait_minutes: Minutes | None = Field(
+        default=None,
+        description="How long each batch bakes. None: the library's default "
+        "(DeploymentPolicy.rolling wait).",
+    )
 
 
 class DeploymentSettings(_Strict):
@@ -172,8 +189,15 @@ class DeploymentSettings(_Strict):
     canary: CanarySettings | None = None
     linear: LinearSettings | None = None
     rolling: RollingSettings | None = None
-    termination_wait_minutes: Annotated[int, Field(ge=0, le=60)] = 0
-    max_execution_minutes: Annotated[int, Field(ge=10, le=480)] | None = None
+    termination_wait_minutes: Minutes | None = Field(
+        default=None,
+        description="How long blue/green keeps the old fleet after the shift. None: the "
+        "library's default (DeploymentPolicy termination_wait).",
+    )
+    max_execution_minutes: Minutes | None = Field(
+        default=None,
+        description="The deployment timeout. None: the library's default (SageMaker's).",
+    )
     rollback_on: Literal["alarms", "composite", "none"] = Field(
         default="alarms",
         description="Roll back on the metric alarms of rollback_kinds (what SageMaker "
@@ -182,8 +206,8 @@ class DeploymentSettings(_Strict):
     )
     rollback_kinds: list[AlarmKindName] | None = Field(
         default=None,
-        description="Alarm kinds whose metric alarms roll a deployment back. Default: the "
-        "critical kinds that stay quiet without traffic.",
+        description="Alarm kinds whose metric alarms roll a deployment back. None: the "
+        "library's default (the critical kinds that stay quiet without traffic).",
     )
 
     @model_validator(mode="after")
@@ -194,14 +218,30 @@ class DeploymentSettings(_Strict):
                 f"{' and '.join(chosen)} conflict; choose one update policy "
                 "(or none for blue/green all-at-once)"
             )
+        if self.rolling is not None and self.termination_wait_minutes is not None:
+            raise ValueError(
+                "termination_wait_minutes is a blue/green setting and rolling updates have "
+                "none; remove it or use canary or linear"
+            )
         return self
+
+    @property
+    def policy(self) -> Literal["canary", "linear", "rolling"] | None:
+        """The chosen traffic-shifting section, or None for blue/green all-at-once."""
+        if self.canary is not None:
+            return "canary"
+        if self.linear is not None:
+            return "linear"
+        return "rolling" if self.rolling is not None else None
 
 
 class EndpointSettings(_Strict):
     """The served endpoint."""
 
-    name: Annotated[str, Field(pattern=_NAME)] | None = None
-    variants: Annotated[list[VariantSettings], Field(min_length=1, max_length=10)]
+    name: str | None = Field(
+        default=None, description="The endpoint name. None: <project>-<environment>."
+    )
+    variants: list[VariantSettings]
     deployment: DeploymentSettings | None = Field(
         default=None,
         description="The update policy. Default: blue/green all-at-once rolling back on the "
@@ -217,33 +257,9 @@ class EndpointSettings(_Strict):
         description="Create no autoscaling resources for one deploy (see the README).",
     )
 
-    @model_validator(mode="after")
-    def _variants(self) -> EndpointSettings:
-        names = [v.name for v in self.variants]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"variant names {duplicates} appear more than once")
-        if sum(v.weight for v in self.variants) <= 0:
-            raise ValueError("all variant weights are 0; give one variant a positive weight")
-        if any(v.serverless for v in self.variants) and len(self.variants) > 1:
-            raise ValueError("a serverless variant must be the endpoint's only variant")
-        if self.is_serverless and self.deployment is not None:
-            raise ValueError(
-                "deployment is set on a serverless endpoint; SageMaker's deployment "
-                "guardrails (traffic shifting, rollback alarms) apply only to real-time "
-                "instance and async endpoints. Remove the deployment section: the alarms "
-                "page through notifications instead"
-            )
-        if self.is_serverless and self.network_isolation:
-            raise ValueError(
-                "network_isolation is true on a serverless endpoint, which SageMaker does not "
-                "support; remove it or use instance variants"
-            )
-        return self
-
     @property
     def is_serverless(self) -> bool:
-        """Whether the endpoint is one serverless variant."""
+        """Whether the endpoint has a serverless variant."""
         return any(v.serverless for v in self.variants)
 
     @property
@@ -255,10 +271,10 @@ class EndpointSettings(_Strict):
 
 
 class NotificationSettings(_Strict):
-    """Who hears about alarms and endpoint events."""
+    """Who hears about alarms and endpoint events (the library checks each address)."""
 
-    emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = []
-    https_endpoints: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = []
+    emails: list[str] = []
+    https_endpoints: list[str] = []
 
 
 #: The config's spelling of each missing-data mode.
@@ -271,31 +287,32 @@ MISSING_DATA = {
 
 
 class AlarmTuning(_Strict):
-    """Overrides for one alarm kind; unset fields keep the library's defaults."""
+    """Overrides for one alarm kind; unset fields keep the kind's defaults in the library."""
 
     enabled: bool | None = None
-    threshold: Annotated[float, Field(ge=0)] | None = Field(
-        default=None, description="In the kind's unit (see ALARM_KINDS)."
+    threshold: Amount | None = Field(
+        default=None,
+        description="In the kind's unit (constructs_lib.observability.ALARM_KINDS[kind].unit).",
     )
-    percentile: Annotated[float, Field(gt=0, lt=100)] | None = None
-    period_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
-    evaluation_periods: Annotated[int, Field(ge=1)] | None = None
-    datapoints_to_alarm: Annotated[int, Field(ge=1)] | None = None
+    percentile: float | None = None
+    period_minutes: Minutes | None = None
+    evaluation_periods: int | None = None
+    datapoints_to_alarm: int | None = None
     treat_missing_data: Literal["breaching", "notBreaching", "ignore", "missing"] | None = None
     evaluate_low_sample_count_percentile: bool | None = None
 
-    @model_validator(mode="after")
-    def _datapoints(self) -> AlarmTuning:
-        if (
-            self.datapoints_to_alarm is not None
-            and self.evaluation_periods is not None
-            and self.datapoints_to_alarm > self.evaluation_periods
-        ):
-            raise ValueError(
-                f"datapoints_to_alarm ({self.datapoints_to_alarm}) is greater than "
-                f"evaluation_periods ({self.evaluation_periods})"
-            )
-        return self
+
+#: Tuning keys whose field in the library's settings has another name.
+SETTINGS_FIELD = {"period_minutes": "period"}
+
+
+def _kinds_with(field: str) -> list[str]:
+    """The kinds whose library settings have ``field``."""
+    return [
+        kind.value
+        for kind, info in ALARM_KINDS.items()
+        if field in {f.name for f in dataclasses.fields(info.default)}
+    ]
 
 
 class ObservabilitySettings(_Strict):
@@ -304,33 +321,30 @@ class ObservabilitySettings(_Strict):
     alarms: dict[AlarmKindName, AlarmTuning] = {}
     critical: list[AlarmKindName] | None = Field(
         default=None,
-        description="Kinds joined into the composite alarm. Default: the library's.",
+        description="Kinds joined into the composite alarm. None: the library's default "
+        "(DEFAULT_CRITICAL_KINDS).",
     )
     dashboard: bool = True
-    log_retention_days: int = Field(
-        default=90, description="Days to keep the endpoint's container logs."
+    log_retention_days: int | None = Field(
+        default=None,
+        description="Days to keep the endpoint's container logs. None: the library's default "
+        "(EndpointLogGroup retention).",
     )
     model_error_log_alarm: bool = True
     audit_trail: bool = False
     endpoint_event_rules: bool = True
 
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in RETENTION_DAYS:
-            raise ValueError(
-                f"{value} days is not a CloudWatch Logs retention; use one of "
-                f"{', '.join(map(str, RETENTION_DAYS))}"
-            )
-        return value
-
     @model_validator(mode="after")
-    def _percentile_only_for_latency(self) -> ObservabilitySettings:
+    def _tuning_fits_the_kind(self) -> ObservabilitySettings:
+        # Each kind has its own settings type in the library (only latency has a percentile).
         for kind, tuning in self.alarms.items():
-            latency_only = ("percentile", "evaluate_low_sample_count_percentile")
-            used = [f for f in latency_only if getattr(tuning, f) is not None]
-            if used and kind != "model-latency":
-                raise ValueError(f"alarms.{kind}: {', '.join(used)} apply to model-latency only")
+            for key, value in tuning:
+                field = SETTINGS_FIELD.get(key, key)
+                if value is not None and kind.value not in _kinds_with(field):
+                    raise ValueError(
+                        f"alarms.{kind.value}: {key} applies to "
+                        f"{', '.join(_kinds_with(field))} only"
+                    )
         return self
 
 
@@ -339,60 +353,13 @@ class EnvironmentConfig(_Strict):
 
     account: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
     region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")] | None = None
-    production: bool = False
+    production: bool = Field(
+        default=False,
+        description="A production environment: the library requires multi-AZ capacity.",
+    )
     endpoint: EndpointSettings
     notifications: NotificationSettings = NotificationSettings()
     observability: ObservabilitySettings = ObservabilitySettings()
-
-    @model_validator(mode="after")
-    def _rollback_alarms_stay_quiet_without_traffic(self) -> EnvironmentConfig:
-        deployment = self.endpoint.deployment
-        if deployment is None or deployment.rollback_kinds is None:
-            return self
-        for i, name in enumerate(deployment.rollback_kinds):
-            key = f"endpoint.deployment.rollback_kinds[{i}]"
-            kind = AlarmKind(name)
-            tuning = self.observability.alarms.get(name)
-            if tuning is not None and tuning.enabled is False:
-                raise ValueError(
-                    f"{key}: '{name}' is disabled in observability.alarms; enable it or "
-                    "remove it from rollback_kinds"
-                )
-            settings = kind.default_settings
-            if tuning is not None and tuning.treat_missing_data is not None:
-                settings = dataclasses.replace(
-                    settings,
-                    treat_missing_data=MISSING_DATA[tuning.treat_missing_data],
-                )
-            reason = rollback_refusal(kind, settings)
-            if reason is not None:
-                raise ValueError(
-                    f"{key}: '{name}' {reason}. SageMaker terminates a deployment when the old "
-                    "fleet trips a rollback alarm, so every update of an endpoint without "
-                    f"traffic would roll back; remove '{name}' from rollback_kinds (it can "
-                    "still page as a critical kind)"
-                )
-        return self
-
-    @model_validator(mode="after")
-    def _production_is_multi_az(self) -> EnvironmentConfig:
-        if not self.production:
-            return self
-        for v in self.endpoint.variants:
-            if v.serverless is not None:
-                continue
-            if v.instance_count < 2:
-                raise ValueError(
-                    f"production variant '{v.name}' has instance_count {v.instance_count}; "
-                    "production needs at least 2 so SageMaker spreads instances across "
-                    "availability zones"
-                )
-            if v.autoscaling is not None and v.autoscaling.min_capacity < 2:
-                raise ValueError(
-                    f"production variant '{v.name}' autoscales down to "
-                    f"{v.autoscaling.min_capacity}; production needs min_capacity >= 2"
-                )
-        return self
 
 
 class AppConfig(_Strict):
@@ -400,6 +367,7 @@ class AppConfig(_Strict):
 
     project: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
     environments: Annotated[dict[str, EnvironmentConfig], Field(min_length=1)]
+    _source: Path | None = PrivateAttr(default=None)
 
     @field_validator("environments")
     @classmethod
@@ -412,9 +380,18 @@ class AppConfig(_Strict):
                 )
         return value
 
+    @property
+    def source(self) -> Path | None:
+        """The file this configuration was read from (None when built in code)."""
+        return self._source
+
 
 def load_config(path: str | Path | None = None) -> AppConfig:
-    """Read and validate a configuration file (default: the embedded ``config/default.yaml``)."""
+    """Read and check a configuration file (default: the embedded ``config/default.yaml``).
+
+    This checks the file's shape; the service rules are checked when the stacks are built
+    (:func:`stacks.build_app`), and reported against the same file and key paths.
+    """
     file = Path(path) if path else DEFAULT_CONFIG
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -423,13 +400,15 @@ def load_config(path: str | Path | None = None) -> AppConfig:
     except yaml.YAMLError as err:
         raise ConfigError(f"config file {file} is not valid YAML: {err}") from None
     try:
-        return AppConfig.model_validate(raw)
+        config = AppConfig.model_validate(raw)
     except ValidationError as err:
         raise ConfigError(_format(file, err)) from None
+    config._source = file
+    return config
 
 
 def _format(file: Path, err: ValidationError) -> str:
-    lines = [f"config file {file} is invalid ({err.error_count()} problem(s)):"]
+    problems = []
     for e in err.errors():
         path = "".join(
             f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p))
@@ -439,6 +418,20 @@ def _format(file: Path, err: ValidationError) -> str:
         if e["type"] == "extra_forbidden":
             message = "is not a known key; remove it or check its spelling"
         value = e.get("input")
-        shown = "" if e["type"] == "missing" else f" (got {value!r})"
-        lines.append(f"  - {path or '<root>'}: {message}{shown}")
+        # A whole section is not worth repeating: the key path says which one.
+        shown = "" if e["type"] == "missing" or isinstance(value, dict) else f" (got {value!r})"
+        problems.append(f"{path or '<root>'}: {message}{shown}")
+    return invalid_config_message(file, problems)
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The keyword arguments a config section sets; unset (None) ones keep the library's default."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def invalid_config_message(file: Path | None, problems: list[str]) -> str:
+    """The one message for an invalid config: the file, then one line per problem."""
+    where = f"config file {file}" if file is not None else "config"
+    lines = [f"{where} is invalid ({len(problems)} problem(s)):"]
+    lines.extend(f"  - {p}" for p in problems)
     return "\n".join(lines)

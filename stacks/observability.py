@@ -9,14 +9,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib import Endpoint, ProductionVariant
+from constructs_lib import Endpoint, InvalidPropsError, ProductionVariant
 from constructs_lib.observability import (
+    ALARM_KINDS,
+    RETENTION_DAYS,
     AlarmKind,
     AlarmSettings,
     AuditTrail,
@@ -34,16 +36,10 @@ from stacks.config import (
     DeploymentSettings,
     NotificationSettings,
     ObservabilitySettings,
+    given,
 )
 
 __all__ = ["EndpointAlarmsPlan", "add_endpoint_monitoring", "plan_endpoint_alarms"]
-
-# How a config threshold (in the kind's unit, see config.ALARM_KINDS) becomes its value.
-_DURATION_THRESHOLDS = {
-    "model-latency": Duration.millis,
-    "model-setup-time": Duration.millis,
-    "backlog-age": Duration.seconds,
-}
 
 
 @dataclass(frozen=True)
@@ -69,8 +65,8 @@ def plan_endpoint_alarms(
     The alarms watch metrics by endpoint name, so the endpoint can name them as its
     auto-rollback alarms without a circular dependency. ``deployment.rollback_on`` picks
     the rollback alarms: the metric alarms of the rollback kinds (``alarms``), the composite
-    (``composite``, an explicit opt-in) or none; a serverless endpoint (no ``deployment``)
-    has none.
+    (``composite``, an explicit opt-in) or none; without ``deployment`` (a serverless
+    endpoint) there are none.
     """
     topic = NotificationTopic(
         scope,
@@ -78,9 +74,7 @@ def plan_endpoint_alarms(
         emails=notifications.emails,
         https_endpoints=notifications.https_endpoints,
     )
-    tunings: dict[str, Any] = {
-        AlarmKind(kind).prop: _settings(kind, tuning) for kind, tuning in settings.alarms.items()
-    }
+    tunings = {AlarmKind(kind): _settings(kind, tuning) for kind, tuning in settings.alarms.items()}
     alarms = EndpointAlarms(
         scope,
         "Alarms",
@@ -93,7 +87,7 @@ def plan_endpoint_alarms(
             if deployment is not None and deployment.rollback_kinds is not None
             else None
         ),
-        **tunings,
+        settings=tunings,
     )
     rollback: list[cloudwatch.IAlarm] = []
     rollback_on = deployment.rollback_on if deployment is not None else "none"
@@ -113,11 +107,12 @@ def add_endpoint_monitoring(
     settings: ObservabilitySettings,
 ) -> None:
     """Add the endpoint's log group (+ error alarm), dashboard, event rules and audit trail."""
+    days = settings.log_retention_days
     log_group = EndpointLogGroup(
         scope,
         "EndpointLogs",
         endpoint=endpoint,
-        retention=retention_from_days(settings.log_retention_days),
+        **given(retention=None if days is None else _retention(scope, days)),
     )
     extra_alarms: list[cloudwatch.IAlarm] = []
     if settings.model_error_log_alarm:
@@ -139,23 +134,34 @@ def add_endpoint_monitoring(
 
 
 def _settings(kind: str, tuning: AlarmTuning) -> AlarmSettings:
-    values: dict[str, Any] = {}
-    if tuning.enabled is not None:
-        values["enabled"] = tuning.enabled
-    if tuning.threshold is not None:
-        to_duration = _DURATION_THRESHOLDS.get(kind)
-        values["threshold"] = to_duration(tuning.threshold) if to_duration else tuning.threshold
-    if tuning.percentile is not None:
-        values["percentile"] = tuning.percentile
-    if tuning.period_minutes is not None:
-        values["period"] = Duration.minutes(tuning.period_minutes)
-    if tuning.evaluation_periods is not None:
-        values["evaluation_periods"] = tuning.evaluation_periods
-    if tuning.datapoints_to_alarm is not None:
-        values["datapoints_to_alarm"] = tuning.datapoints_to_alarm
-    if tuning.treat_missing_data is not None:
-        values["treat_missing_data"] = MISSING_DATA[tuning.treat_missing_data]
-    if tuning.evaluate_low_sample_count_percentile is not None:
-        values["evaluate_low_sample_count_percentile"] = tuning.evaluate_low_sample_count_percentile
+    """The kind's settings in the library: its own defaults, with what the config sets."""
+    info = ALARM_KINDS[AlarmKind(kind)]
+    values = given(
+        enabled=tuning.enabled,
+        # The config gives thresholds in the kind's unit (milliseconds for latency, ...).
+        threshold=None if tuning.threshold is None else info.config_threshold(tuning.threshold),
+        percentile=tuning.percentile,
+        period=None if tuning.period_minutes is None else Duration.minutes(tuning.period_minutes),
+        evaluation_periods=tuning.evaluation_periods,
+        datapoints_to_alarm=tuning.datapoints_to_alarm,
+        treat_missing_data=(
+            None if tuning.treat_missing_data is None else MISSING_DATA[tuning.treat_missing_data]
+        ),
+        evaluate_low_sample_count_percentile=tuning.evaluate_low_sample_count_percentile,
+    )
     # Start from the kind's own defaults (4XX and 5XX rates differ, for example).
-    return dataclasses.replace(AlarmKind(kind).default_settings, **values)
+    return dataclasses.replace(info.default, **values)
+
+
+def _retention(scope: Construct, days: int) -> logs.RetentionDays:
+    """The library's retention period of ``days``; refused like any prop when there is none."""
+    try:
+        return retention_from_days(days)
+    except ValueError:
+        raise InvalidPropsError(
+            f"{scope.node.path}/EndpointLogs",
+            "retention",
+            days,
+            "is not a CloudWatch Logs retention period",
+            f"use one of {', '.join(map(str, RETENTION_DAYS))} days",
+        ) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -19,7 +20,13 @@ from constructs_lib import (
     ServerlessConfig,
 )
 from constructs_lib.core import pascal_case
-from stacks.config import DeploymentSettings, EnvironmentConfig, VariantSettings
+from stacks.config import (
+    AutoscalingSettings,
+    DeploymentSettings,
+    EnvironmentConfig,
+    VariantSettings,
+    given,
+)
 from stacks.observability import add_endpoint_monitoring, plan_endpoint_alarms
 
 __all__ = ["ServingStack"]
@@ -57,16 +64,20 @@ class ServingStack(Stack):
         # endpoint exists (the endpoint needs the alarms at creation).
         endpoint_name = settings.name or f"{project}-{env_name}"
 
-        # Guardrails apply to instance-backed (and async) endpoints only.
-        deployment = settings.deployment or DeploymentSettings()
-        variants = [self._variant(v, isolated=settings.isolated) for v in settings.variants]
+        # Instance-backed endpoints default to blue/green all-at-once rolling back on the
+        # rollback alarms; a serverless one has no guardrails (the library refuses a policy
+        # given for it, naming the key).
+        deployment = settings.deployment
+        if deployment is None and not settings.is_serverless:
+            deployment = DeploymentSettings()
+        variants = self._variants(settings.variants, isolated=settings.isolated)
         plan = plan_endpoint_alarms(
             self,
             endpoint_name=endpoint_name,
             variants=variants,
             notifications=config.notifications,
             settings=config.observability,
-            deployment=None if settings.is_serverless else deployment,
+            deployment=deployment,
         )
         self.alarms = plan.alarms
         self.topic = plan.topic.topic
@@ -75,25 +86,13 @@ class ServingStack(Stack):
             "Endpoint",
             endpoint_name=endpoint_name,
             variants=variants,
-            deployment_policy=(
-                None if settings.is_serverless else _policy(deployment, plan.rollback_alarms)
-            ),
+            deployment_policy=_policy(deployment, plan.rollback_alarms) if deployment else None,
             autoscaling_detached=settings.detach_autoscaling,
             require_multi_az=config.production,
         )
         for v in settings.variants:
-            if v.autoscaling is None:
-                continue
-            a = v.autoscaling
-            scaling = self.endpoint.find_variant(v.name).auto_scale_instance_count(
-                min_capacity=a.min_capacity, max_capacity=a.max_capacity
-            )
-            scaling.scale_on_invocations(
-                max_requests_per_second=a.max_requests_per_second,
-                safety_factor=a.safety_factor,
-                scale_in_cooldown=Duration.seconds(a.scale_in_cooldown_seconds),
-                scale_out_cooldown=Duration.seconds(a.scale_out_cooldown_seconds),
-            )
+            if v.autoscaling is not None:
+                self._autoscale(v.name, v.autoscaling)
 
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
         CfnOutput(self, "VariantNames", value=",".join(self.endpoint.variant_names))
@@ -106,8 +105,19 @@ class ServingStack(Stack):
             settings=config.observability,
         )
 
-    def _variant(self, v: VariantSettings, *, isolated: bool) -> ProductionVariant:
-        model = Model(
+    def _variants(
+        self, settings: list[VariantSettings], *, isolated: bool
+    ) -> list[ProductionVariant]:
+        # One model per variant name: a repeated name reuses its model, so that the library
+        # refuses the duplicate (naming the key) rather than a construct-id clash.
+        models: dict[str, Model] = {}
+        for v in settings:
+            if v.name not in models:
+                models[v.name] = self._model(v, isolated=isolated)
+        return [_variant(v, models[v.name]) for v in settings]
+
+    def _model(self, v: VariantSettings, *, isolated: bool) -> Model:
+        return Model(
             self,
             f"Model{pascal_case(v.name)}",
             image=ContainerImage.sagemaker_scikit_learn(),
@@ -116,52 +126,84 @@ class ServingStack(Stack):
             # The scikit-learn container needs no network: SageMaker downloads the artifact.
             network_isolation=isolated,
         )
-        serverless = None
-        if v.serverless is not None:
-            serverless = ServerlessConfig(
+
+    def _autoscale(self, variant_name: str, a: AutoscalingSettings) -> None:
+        scaling = self.endpoint.find_variant(variant_name).auto_scale_instance_count(
+            min_capacity=a.min_capacity, max_capacity=a.max_capacity
+        )
+        scaling.scale_on_invocations(
+            max_requests_per_second=a.max_requests_per_second,
+            **given(
+                safety_factor=a.safety_factor,
+                scale_in_cooldown=_seconds(a.scale_in_cooldown_seconds),
+                scale_out_cooldown=_seconds(a.scale_out_cooldown_seconds),
+            ),
+        )
+
+
+def _variant(v: VariantSettings, model: Model) -> ProductionVariant:
+    serverless = None
+    if v.serverless is not None:
+        serverless = ServerlessConfig(
+            **given(
                 memory_size_mb=v.serverless.memory_mb,
                 max_concurrency=v.serverless.max_concurrency,
                 provisioned_concurrency=v.serverless.provisioned_concurrency,
             )
-        return ProductionVariant(
-            name=v.name,
-            model=model,
-            initial_weight=v.weight,
-            instance_type=v.instance_type,
-            initial_instance_count=v.instance_count,
-            serverless=serverless,
         )
+    return ProductionVariant(
+        name=v.name,
+        model=model,
+        instance_type=v.instance_type,
+        serverless=serverless,
+        **given(initial_weight=v.weight, initial_instance_count=v.instance_count),
+    )
 
 
 def _policy(
     settings: DeploymentSettings, rollback_alarms: list[cloudwatch.IAlarm]
 ) -> DeploymentPolicy:
-    common: dict[str, object] = {
-        "max_execution_time": (
-            Duration.minutes(settings.max_execution_minutes)
-            if settings.max_execution_minutes
-            else None
-        ),
+    common: dict[str, Any] = {
         "rollback_alarms": rollback_alarms,
         "allow_composite_alarms": settings.rollback_on == "composite",
+        **given(max_execution_time=_minutes(settings.max_execution_minutes)),
     }
     if settings.rolling:
+        # The schema refuses termination_wait_minutes here: rolling updates have none.
         return DeploymentPolicy.rolling(
-            batch_size=Capacity.percent(settings.rolling.batch_percent),
-            wait=Duration.minutes(settings.rolling.wait_minutes),
-            **common,  # type: ignore[arg-type]
+            **given(
+                batch_size=_percent(settings.rolling.batch_percent),
+                wait=_minutes(settings.rolling.wait_minutes),
+            ),
+            **common,
         )
-    common["termination_wait"] = Duration.minutes(settings.termination_wait_minutes)
+    common.update(given(termination_wait=_minutes(settings.termination_wait_minutes)))
     if settings.canary:
         return DeploymentPolicy.canary(
-            size=Capacity.percent(settings.canary.percent),
-            wait=Duration.minutes(settings.canary.wait_minutes),
-            **common,  # type: ignore[arg-type]
+            **given(
+                size=_percent(settings.canary.percent),
+                wait=_minutes(settings.canary.wait_minutes),
+            ),
+            **common,
         )
     if settings.linear:
         return DeploymentPolicy.linear(
-            step=Capacity.percent(settings.linear.step_percent),
-            wait=Duration.minutes(settings.linear.wait_minutes),
-            **common,  # type: ignore[arg-type]
+            **given(
+                step=_percent(settings.linear.step_percent),
+                wait=_minutes(settings.linear.wait_minutes),
+            ),
+            **common,
         )
-    return DeploymentPolicy.all_at_once(**common)  # type: ignore[arg-type]
+    return DeploymentPolicy.all_at_once(**common)
+
+
+def _percent(value: int | None) -> Capacity | None:
+    return None if value is None else Capacity.percent(value)
+
+
+def _minutes(value: int | None) -> Duration | None:
+    return None if value is None else Duration.minutes(value)
+
+
+def _seconds(value: int | None) -> Duration | None:
+    return None if value is None else Duration.seconds(value)
