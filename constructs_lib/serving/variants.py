@@ -156,16 +156,26 @@ class ProductionVariant:
                 "is not a SageMaker instance type",
                 "use the form ml.<family>.<size>, e.g. ml.m5.large or ml.g5.xlarge",
             )
-        # Multi-AZ: SageMaker spreads a variant's instances over zones only from 2 up.
-        minimum = 2 if require_multi_az else 1
         check_range(
             scope,
             f"{prefix}.initial_instance_count",
             self.initial_instance_count,
-            minimum,
+            1,
             None,
             integer=True,
         )
+        count = self.initial_instance_count
+        # Multi-AZ: SageMaker spreads a variant's instances over zones only from 2 up.
+        if require_multi_az and not is_token(count) and count < 2:
+            raise InvalidPropsError(
+                scope,
+                f"{prefix}.initial_instance_count",
+                count,
+                "is below 2 while the endpoint requires multi-AZ: SageMaker spreads a "
+                "variant's instances across Availability Zones only from 2 instances up",
+                "run at least 2 instances per variant (or drop require_multi_az outside "
+                "production)",
+            )
         check_range(scope, f"{prefix}.volume_size_gb", self.volume_size_gb, 1, 512, integer=True)
 
     def _check_serverless_model(self, scope: IConstruct) -> None:

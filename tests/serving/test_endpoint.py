@@ -8,9 +8,9 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
-from aws_cdk.assertions import Template
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Template
 
 from constructs_lib.core import InvalidPropsError
 from constructs_lib.serving import (

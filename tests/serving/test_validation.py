@@ -501,7 +501,8 @@ CASES: dict[str, Case] = {
     ),
     "one instance with multi-AZ": (
         lambda s: endpoint(s, [variant("main", model(s))], require_multi_az=True),
-        "use a value >= 2", ENDPOINT, "initial_instance_count=1",
+        "spreads a variant's instances across Availability Zones", ENDPOINT,
+        "initial_instance_count=1",
     ),
     "autoscaling a serverless variant": (
         lambda s: endpoint(s, [variant("main", model(s), serverless=SERVERLESS)])

@@ -109,7 +109,12 @@ def test_default_config_has_dev_and_prod() -> None:
         (
             lambda r: _prod(r)["variants"][1].update(instance_count=0),
             "environments.prod.endpoint.variants[1].instance_count",
-            "is out of range. Fix: use a value >= 2 (got 0)",
+            "is out of range. Fix: use a value >= 1 (got 0)",
+        ),
+        (
+            lambda r: _prod(r)["variants"][1].update(instance_count=1),
+            "environments.prod.endpoint.variants[1].instance_count",
+            "spreads a variant's instances across Availability Zones only from 2 instances up",
         ),
         (
             lambda r: _prod(r)["variants"][0].update(instance_type="m5.large"),
