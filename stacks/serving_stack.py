@@ -132,6 +132,7 @@ class ServingStack(Stack):
             min_capacity=a.min_capacity, max_capacity=a.max_capacity
         )
         scaling.scale_on_invocations(
+            "InvocationsTracking",
             max_requests_per_second=a.max_requests_per_second,
             **given(
                 safety_factor=a.safety_factor,

@@ -7,13 +7,21 @@ capture and async output), ``endpoint`` (the endpoint, its variants, imports),
 metrics) and ``facts`` (service names and limits).
 """
 
-from constructs_lib.serving.autoscaling import VariantAutoScaling
+from constructs_lib.serving.autoscaling import ScheduledScalingAction, VariantAutoScaling
 from constructs_lib.serving.capture import AsyncInference, DataCapture
 from constructs_lib.serving.deployment import Capacity, DeploymentPolicy
 from constructs_lib.serving.endpoint import Endpoint, EndpointVariant, IEndpoint
 from constructs_lib.serving.facts import MAX_PRODUCTION_VARIANTS, MAX_ROLLBACK_ALARMS
 from constructs_lib.serving.metrics import EndpointMetrics, VariantMetrics
-from constructs_lib.serving.model import ContainerImage, IModel, Model, ModelData, ModelPackage
+from constructs_lib.serving.model import (
+    ContainerImage,
+    ContainerImageConfig,
+    IModel,
+    Model,
+    ModelData,
+    ModelDataConfig,
+    ModelPackage,
+)
 from constructs_lib.serving.variants import ProductionVariant, ServerlessConfig
 
 __all__ = [
@@ -22,6 +30,7 @@ __all__ = [
     "AsyncInference",
     "Capacity",
     "ContainerImage",
+    "ContainerImageConfig",
     "DataCapture",
     "DeploymentPolicy",
     "Endpoint",
@@ -31,8 +40,10 @@ __all__ = [
     "IModel",
     "Model",
     "ModelData",
+    "ModelDataConfig",
     "ModelPackage",
     "ProductionVariant",
+    "ScheduledScalingAction",
     "ServerlessConfig",
     "VariantAutoScaling",
     "VariantMetrics",

@@ -170,7 +170,7 @@ class EndpointVariant:
             instance_type=self.instance_type,
             min_capacity=min_capacity,
             max_capacity=max_capacity,
-            detached=scope.autoscaling_detached,
+            autoscaling_detached=scope.autoscaling_detached,
             allow_zero=scope.is_async,
             is_async=scope.is_async,
             require_multi_az=scope.require_multi_az,

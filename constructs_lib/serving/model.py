@@ -2,9 +2,14 @@
 
 :class:`Model` creates an ``AWS::SageMaker::Model`` with its own least-privilege execution
 role: it may read exactly the model data it serves, pull exactly its image, write its
-endpoint logs and decrypt with the keys it was given. Nothing else, and no AWS managed
+endpoint logs and decrypt with the key of its data. Nothing else, and no AWS managed
 policy. The model has no fixed physical name, so a new image or new weights create a new
 model and the endpoint that serves it is updated in place.
+
+Image and model-data sources are open extension points, as in aws-cdk's
+``aws-sagemaker-alpha``: subclass :class:`ContainerImage` or :class:`ModelData` and
+implement ``bind``, which grants the model's role what the source needs and returns a
+:class:`ContainerImageConfig` or :class:`ModelDataConfig`.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import jsii
@@ -27,37 +33,33 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct, IConstruct, Node
 
-from constructs_lib.core import InvalidPropsError, acknowledge, check_name, is_token, require
+from constructs_lib.core import (
+    InvalidPropsError,
+    acknowledge,
+    check_name,
+    is_token,
+    pascal_case,
+    require,
+)
 from constructs_lib.serving._image_accounts import (
     SKLEARN_IMAGE_REPOSITORY,
     SKLEARN_IMAGE_TAG,
     SKLEARN_XGBOOST_REGISTRY_ACCOUNTS,
 )
+from constructs_lib.serving.facts import ENDPOINT_LOG_GROUP_PREFIX
 
 if TYPE_CHECKING:  # aws_ec2 is large; it is imported only for models in a VPC.
     from aws_cdk import aws_ec2 as ec2
 
-__all__ = ["ContainerImage", "IModel", "Model", "ModelData", "ModelPackage"]
-
-#: SageMaker writes endpoint container logs to ``/aws/sagemaker/Endpoints/<EndpointName>``.
-ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
-
-
-@dataclass(frozen=True)
-class _Bound:
-    """What a source contributes to a model's container: a CloudFormation value."""
-
-    value: str
-
-
-#: What SageMaker needs to pull a model's image with the model's execution role
-#: ("CreateModel API: Execution Role Permissions"): these three on the image's repository,
-#: and ``ecr:GetAuthorizationToken``, which has no resource-level permissions, on ``*``.
-ECR_PULL_ACTIONS = (
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:BatchGetImage",
-    "ecr:GetDownloadUrlForLayer",
-)
+__all__ = [
+    "ContainerImage",
+    "ContainerImageConfig",
+    "IModel",
+    "Model",
+    "ModelData",
+    "ModelDataConfig",
+    "ModelPackage",
+]
 
 #: An Amazon ECR image reference:
 #: ``<account>.dkr.ecr[-fips].<region>.<suffix>/<repository>[:<tag>|@<digest>]``.
@@ -69,15 +71,28 @@ _ECR_IMAGE_URI = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class ContainerImageConfig:
+    """What an image source gives a model once bound (see :meth:`ContainerImage.bind`).
+
+    :param image_name: the image reference SageMaker pulls, the container's ``Image``
+        (``registry/repository:tag`` or ``@sha256:`` digest; may be a token).
+    """
+
+    image_name: str
+
+
 class ContainerImage(abc.ABC):
     """The serving container image of a model.
 
-    Every source grants the model's execution role the pull of exactly its image's
-    repository (SageMaker pulls with that role, also for SageMaker-provided images in
-    AWS-owned accounts), plus ``ecr:GetAuthorizationToken``.
+    SageMaker pulls the image with the model's execution role, also for SageMaker-provided
+    images in AWS-owned accounts, so every source grants that role the pull of exactly its
+    image's repository (CDK's ``repository.grant_pull``: the three pull actions on the
+    repository, plus ``ecr:GetAuthorizationToken``, which has no resource-level permission).
 
     Use a static factory: :meth:`from_ecr_repository`, :meth:`from_image_uri`,
-    :meth:`from_sagemaker_image` or :meth:`sagemaker_scikit_learn`.
+    :meth:`from_asset`, :meth:`from_sagemaker_image` or :meth:`sagemaker_scikit_learn`.
+    To add a source of your own, subclass and implement :meth:`bind`.
     """
 
     @staticmethod
@@ -106,6 +121,20 @@ class ContainerImage(abc.ABC):
         return _UriImage(image_uri, repository)
 
     @staticmethod
+    def from_asset(directory: str, **docker_image_asset_kwargs: Any) -> ContainerImage:
+        """An image built from a local directory with a Dockerfile, as a CDK asset.
+
+        ``cdk synth`` only stages the directory; the image is built and pushed to the CDK
+        bootstrap's container-asset repository at deploy (``cdk deploy`` or a pipeline's
+        asset stage needs Docker). The model role may pull from that repository.
+
+        :param directory: the Docker build context, holding the ``Dockerfile``.
+        :param docker_image_asset_kwargs: further ``aws_ecr_assets.DockerImageAsset`` props
+            (``file``, ``build_args``, ``platform``, ``target``, ...). Default: none.
+        """
+        return _AssetImage(directory, dict(docker_image_asset_kwargs))
+
+    @staticmethod
     def from_sagemaker_image(
         repository: str, tag: str, registry_accounts: Mapping[str, str]
     ) -> ContainerImage:
@@ -130,17 +159,21 @@ class ContainerImage(abc.ABC):
         return _SageMakerImage(SKLEARN_IMAGE_REPOSITORY, tag, SKLEARN_XGBOOST_REGISTRY_ACCOUNTS)
 
     @abc.abstractmethod
-    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
-        """Return the image reference and grant ``grantee`` the pull of its repository."""
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ContainerImageConfig:
+        """Give the model its image, and ``grantee`` the pull of exactly that image.
 
+        Called once per model that uses the image (or per model package naming it).
+        Implementations create what they need in ``scope`` (for instance an asset or a
+        repository import), grant ``grantee`` the pull of the image's repository (e.g.
+        ``repository.grant_pull(grantee)``) and return the image reference. Raise
+        :class:`~constructs_lib.core.InvalidPropsError` for a reference SageMaker would
+        refuse.
 
-def _grant_pull(grantee: iam.IGrantable, repository_arn: str) -> None:
-    iam.Grant.add_to_principal(
-        grantee=grantee, actions=list(ECR_PULL_ACTIONS), resource_arns=[repository_arn]
-    )
-    iam.Grant.add_to_principal(
-        grantee=grantee, actions=["ecr:GetAuthorizationToken"], resource_arns=["*"]
-    )
+        :param scope: the model construct; children created here are the model's.
+        :param grantee: the model's execution role, whose grants land in the model's
+            managed execution policy.
+        :returns: the image reference of the model's container.
+        """
 
 
 class _EcrImage(ContainerImage):
@@ -148,9 +181,9 @@ class _EcrImage(ContainerImage):
         self._repository = repository
         self._tag = tag
 
-    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ContainerImageConfig:
         self._repository.grant_pull(grantee)
-        return _Bound(self._repository.repository_uri_for_tag_or_digest(self._tag))
+        return ContainerImageConfig(self._repository.repository_uri_for_tag_or_digest(self._tag))
 
 
 class _UriImage(ContainerImage):
@@ -158,7 +191,7 @@ class _UriImage(ContainerImage):
         self._uri = image_uri
         self._repository = repository
 
-    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ContainerImageConfig:
         if not is_token(self._uri):
             require(
                 "/" in self._uri and " " not in self._uri and len(self._uri) <= 255,
@@ -168,9 +201,13 @@ class _UriImage(ContainerImage):
                 "is not a container image reference",
                 "pass 'registry/repository:tag' (at most 255 characters)",
             )
-        if self._repository is not None:
-            self._repository.grant_pull(grantee)
-            return _Bound(self._uri)
+        repository = self._repository or ecr.Repository.from_repository_arn(
+            scope, _free_id(scope, "ImageRepository"), self._repository_arn(scope)
+        )
+        repository.grant_pull(grantee)
+        return ContainerImageConfig(self._uri)
+
+    def _repository_arn(self, scope: Construct) -> str:
         match = None if is_token(self._uri) else _ECR_IMAGE_URI.match(self._uri)
         if match is None:
             raise InvalidPropsError(
@@ -182,21 +219,44 @@ class _UriImage(ContainerImage):
                 "pass ContainerImage.from_image_uri(uri, repository=ecr.Repository."
                 "from_repository_arn(...)), or use ContainerImage.from_ecr_repository",
             )
-        region = match["region"]
+        region, suffix = match["region"], match["suffix"]
         partition = (
             "aws-cn"
-            if match["suffix"].endswith(".cn")
+            if suffix.endswith(".cn")
             else "aws-us-gov"
             if region.startswith("us-gov-")
             else "aws-iso"
-            if match["suffix"] == "c2s.ic.gov"
+            if suffix == "c2s.ic.gov"
             else "aws-iso-b"
-            if match["suffix"] == "sc2s.sgov.gov"
+            if suffix == "sc2s.sgov.gov"
             else "aws"
         )
-        arn = f"arn:{partition}:ecr:{region}:{match['account']}:repository/{match['repository']}"
-        _grant_pull(grantee, arn)
-        return _Bound(self._uri)
+        return f"arn:{partition}:ecr:{region}:{match['account']}:repository/{match['repository']}"
+
+
+class _AssetImage(ContainerImage):
+    def __init__(self, directory: str, options: dict[str, Any]):
+        self._directory = directory
+        self._options = options
+
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ContainerImageConfig:
+        from aws_cdk import aws_ecr_assets as ecr_assets
+
+        dockerfile = Path(self._directory) / str(self._options.get("file") or "Dockerfile")
+        require(
+            dockerfile.is_file(),
+            scope,
+            "image",
+            str(dockerfile),
+            "does not exist, so the image asset cannot be built",
+            "pass the Docker build context that holds the Dockerfile (or file=<its path "
+            "inside the directory>)",
+        )
+        asset = ecr_assets.DockerImageAsset(
+            scope, _free_id(scope, "ImageAsset"), directory=self._directory, **self._options
+        )
+        asset.repository.grant_pull(grantee)
+        return ContainerImageConfig(asset.image_uri)
 
 
 class _SageMakerImage(ContainerImage):
@@ -205,19 +265,21 @@ class _SageMakerImage(ContainerImage):
         self._tag = tag
         self._accounts = accounts
 
-    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ContainerImageConfig:
         stack = Stack.of(scope)
         account = self._registry_account(scope, stack)
         # The image lives in an AWS-owned account; the model role still pulls it.
-        _grant_pull(
-            grantee,
-            stack.format_arn(
+        ecr.Repository.from_repository_attributes(
+            scope,
+            _free_id(scope, "ImageRepository"),
+            repository_arn=stack.format_arn(
                 service="ecr",
                 account=account,
                 resource="repository",
                 resource_name=self._repository,
             ),
-        )
+            repository_name=self._repository,
+        ).grant_pull(grantee)
         uri = Fn.join(
             "",
             [
@@ -229,7 +291,7 @@ class _SageMakerImage(ContainerImage):
                 f"/{self._repository}:{self._tag}",
             ],
         )
-        return _Bound(uri)
+        return ContainerImageConfig(uri)
 
     def _registry_account(self, scope: Construct, stack: Stack) -> str:
         region = stack.region
@@ -245,9 +307,7 @@ class _SageMakerImage(ContainerImage):
                     "or use ContainerImage.from_image_uri",
                 )
             return account
-        mapping_id = "SageMakerImageRegistry" + "".join(
-            part.capitalize() for part in self._repository.replace("_", "-").split("-")
-        )
+        mapping_id = "SageMakerImageRegistry" + pascal_case(self._repository)
         mapping = stack.node.try_find_child(mapping_id)
         if mapping is None:
             mapping = CfnMapping(
@@ -259,20 +319,50 @@ class _SageMakerImage(ContainerImage):
         return mapping.find_in_map(Aws.REGION, "account")
 
 
+def _free_id(scope: Construct, base: str) -> str:
+    """``base``, else ``base2``, ``base3``...: the first child id not taken in ``scope``.
+
+    For children with no CloudFormation resource (imports, assets), when one model binds
+    several sources (a model package naming several images).
+    """
+    candidate, number = base, 1
+    while scope.node.try_find_child(candidate) is not None:
+        number += 1
+        candidate = f"{base}{number}"
+    return candidate
+
+
+@dataclass(frozen=True)
+class ModelDataConfig:
+    """What a model-data source gives a model once bound (see :meth:`ModelData.bind`).
+
+    :param uri: the S3 URL of the ``model.tar.gz``, the container's ``ModelDataUrl``
+        (``s3://bucket/key``; may be a token).
+    """
+
+    uri: str
+
+
 class ModelData(abc.ABC):
     """Where a model's weights (a ``model.tar.gz``) come from.
 
-    Use :meth:`from_bucket` or :meth:`from_asset`.
+    Use :meth:`from_bucket` or :meth:`from_asset`. To add a source of your own, subclass
+    and implement :meth:`bind`.
     """
 
     @staticmethod
-    def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
+    def from_bucket(
+        bucket: s3.IBucket, key: str, *, encryption_key: kms.IKey | None = None
+    ) -> ModelData:
         """An object in an S3 bucket; the model role may read only that object.
 
         :param bucket: the bucket holding the artifact.
         :param key: the object key of the ``.tar.gz`` artifact.
+        :param encryption_key: the KMS key that encrypts the object; the model role may
+            decrypt with it (``key.grant_decrypt``). Default: ``bucket.encryption_key``
+            (none for SSE-S3 buckets, and for imported buckets not given one).
         """
-        return _BucketData(bucket, key)
+        return _BucketData(bucket, key, encryption_key)
 
     @staticmethod
     def from_asset(path: str) -> ModelData:
@@ -283,16 +373,27 @@ class ModelData(abc.ABC):
         return _AssetData(path)
 
     @abc.abstractmethod
-    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
-        """Return the artifact's S3 URL and grant ``grantee`` the read of that object."""
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ModelDataConfig:
+        """Give the model its data, and ``grantee`` the read of exactly that data.
+
+        Called once per model that uses the data. Implementations create what they need in
+        ``scope``, grant ``grantee`` the read of the artifact (and the decrypt of its key)
+        and return its S3 URL.
+
+        :param scope: the model construct; children created here are the model's.
+        :param grantee: the model's execution role, whose grants land in the model's
+            managed execution policy.
+        :returns: the S3 URL of the model artifact.
+        """
 
 
 class _BucketData(ModelData):
-    def __init__(self, bucket: s3.IBucket, key: str):
+    def __init__(self, bucket: s3.IBucket, key: str, encryption_key: kms.IKey | None):
         self._bucket = bucket
         self._key = key
+        self._encryption_key = encryption_key
 
-    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ModelDataConfig:
         if not is_token(self._key):
             require(
                 bool(self._key) and not self._key.startswith("/"),
@@ -302,26 +403,32 @@ class _BucketData(ModelData):
                 "is not an S3 object key",
                 "pass the key without a leading '/', e.g. 'models/churn/model.tar.gz'",
             )
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["s3:GetObject"],
-            resource_arns=[self._bucket.arn_for_objects(self._key)],
-        )
-        return _Bound(self._bucket.s3_url_for_object(self._key))
+        _grant_get_object(grantee, self._bucket.arn_for_objects(self._key))
+        key = self._encryption_key or self._bucket.encryption_key
+        if key is not None:
+            key.grant_decrypt(grantee)
+        return ModelDataConfig(self._bucket.s3_url_for_object(self._key))
 
 
 class _AssetData(ModelData):
     def __init__(self, path: str):
         self._path = path
 
-    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
+    def bind(self, scope: Construct, grantee: iam.IGrantable) -> ModelDataConfig:
         asset = s3_assets.Asset(scope, "ModelData", path=self._path)
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["s3:GetObject"],
-            resource_arns=[asset.bucket.arn_for_objects(asset.s3_object_key)],
-        )
-        return _Bound(asset.s3_object_url)
+        _grant_get_object(grantee, asset.bucket.arn_for_objects(asset.s3_object_key))
+        return ModelDataConfig(asset.s3_object_url)
+
+
+def _grant_get_object(grantee: iam.IGrantable, object_arn: str) -> iam.Grant:
+    """Allow exactly ``s3:GetObject`` on ``object_arn``: what SageMaker reads model data with.
+
+    CDK has no grant this narrow: ``bucket.grant_read(grantee, key)`` also allows
+    ``s3:GetObject*``, ``s3:GetBucket*`` and ``s3:List*`` on the bucket.
+    """
+    return iam.Grant.add_to_principal(
+        grantee=grantee, actions=["s3:GetObject"], resource_arns=[object_arn]
+    )
 
 
 class ModelPackage:
@@ -331,12 +438,14 @@ class ModelPackage:
     and pulls their images with the model's execution role, so the role must be granted
     the pull of each image the package names: pass them as ``images`` (for a package
     trained with the SageMaker scikit-learn image, ``[ContainerImage.sagemaker_scikit_learn()]``).
+    Each image is bound like a model's own (:meth:`ContainerImage.bind`).
 
     :param model_package_arn: the model package version ARN.
     :param images: the images of the package's inference containers; the model role may
         pull exactly their repositories. Required, at least one.
     :param artifact_bucket: the bucket holding the package's model data, so the model role
-        may read it. Default: no S3 permission is granted (the package must carry none).
+        may read it, and decrypt with ``artifact_bucket.encryption_key`` if it has one.
+        Default: no S3 permission is granted (the package must carry none).
     """
 
     def __init__(
@@ -350,7 +459,8 @@ class ModelPackage:
         self.images = tuple(images)
         self.artifact_bucket = artifact_bucket
 
-    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> _Bound:
+    def _bind(self, scope: Construct, grantee: iam.IGrantable) -> str:
+        """Check the package, grant ``grantee`` its images and data; return its ARN."""
         if not is_token(self.model_package_arn):
             require(
                 ":model-package/" in self.model_package_arn,
@@ -371,14 +481,13 @@ class ModelPackage:
             "images=[ContainerImage.sagemaker_scikit_learn()]",
         )
         for image in self.images:
-            image._bind(scope, grantee)
+            image.bind(scope, grantee)
         if self.artifact_bucket is not None:
-            iam.Grant.add_to_principal(
-                grantee=grantee,
-                actions=["s3:GetObject"],
-                resource_arns=[self.artifact_bucket.arn_for_objects("*")],
-            )
-        return _Bound(self.model_package_arn)
+            # The package's artifact keys live in the Model Registry: every object.
+            _grant_get_object(grantee, self.artifact_bucket.arn_for_objects("*"))
+            if self.artifact_bucket.encryption_key is not None:
+                self.artifact_bucket.encryption_key.grant_decrypt(grantee)
+        return self.model_package_arn
 
 
 @runtime_checkable
@@ -406,21 +515,25 @@ class Model(Construct):
     """A SageMaker model with its own least-privilege execution role.
 
     Give ``image`` and ``model_data``, or ``model_package`` (a Model Registry version).
-    The execution role may read that data, pull that image, write endpoint logs and use the
-    given key; pass ``role`` to use yours instead (the same policy is attached to it).
+    The execution role may read that data (and decrypt it with its key), pull that image
+    and write endpoint logs; pass ``role`` to use yours instead (the same policy is attached
+    to it).
 
     :param image: the serving container image. Required unless ``model_package`` is given.
-    :param model_data: the model artifact. Default: none (the image carries its model).
+    :param model_data: the model artifact; its KMS key, if any, comes with it
+        (``ModelData.from_bucket(..., encryption_key=...)``). Default: none (the image
+        carries its model).
     :param model_package: a Model Registry package to serve instead of image + data.
     :param environment: container environment variables. Default: none.
     :param role: the execution role. Default: a new role that SageMaker can assume.
-    :param model_data_key: the KMS key that encrypts the model data; the role may decrypt
-        with it. Default: none (SSE-S3 or unencrypted data).
     :param vpc: run the container in this VPC. Default: no VPC.
     :param vpc_subnets: subnets to use in ``vpc``. Default: the private subnets.
     :param security_groups: security groups in ``vpc``. Default: one new group, no inbound
         rules.
     :param network_isolation: block all network calls from the container. Default: False.
+
+    Attributes: ``model_name``, ``role``, ``grant_principal``, ``policy``,
+    ``policy_grantee``, ``connections``, ``network_isolation`` and ``vpc``.
     """
 
     def __init__(
@@ -433,46 +546,30 @@ class Model(Construct):
         model_package: ModelPackage | None = None,
         environment: Mapping[str, str] | None = None,
         role: iam.IRole | None = None,
-        model_data_key: kms.IKey | None = None,
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
         network_isolation: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        if model_package is not None and (image is not None or model_data is not None):
-            raise InvalidPropsError(
-                self,
-                "model_package",
-                model_package.model_package_arn,
-                "was given together with image or model_data",
-                "give either model_package, or image (+ model_data), not both",
-            )
-        if model_package is None and image is None:
-            raise InvalidPropsError(
-                self,
-                "image",
-                None,
-                "is missing",
-                "give image (and usually model_data), or a model_package",
-            )
-        _check_environment(self, environment)
-        if vpc is None and (vpc_subnets is not None or security_groups):
-            raise InvalidPropsError(
-                self,
-                "vpc",
-                None,
-                "is missing while vpc_subnets or security_groups are set",
-                "pass the vpc the subnets and security groups belong to",
-            )
+        self._configure_role(role)
+        container = self._configure_container(image, model_data, model_package, environment)
+        self._configure_logging()
+        vpc_config = self._configure_vpc(vpc, vpc_subnets, security_groups)
+        self._configure_resource(container, vpc_config, network_isolation)
 
+    def _configure_role(self, role: iam.IRole | None) -> None:
+        """The execution role (given or new) and its content-versioned managed policy."""
+        #: The execution role SageMaker assumes to run the model's containers.
         self.role: iam.IRole = role or iam.Role(
             self,
             "ExecutionRole",
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
             description=f"Execution role of SageMaker model {self.node.path}",
         )
+        #: The execution role, as a principal.
         self.grant_principal: iam.IPrincipal = self.role
+        #: The managed policy that holds every permission of the execution role.
         self.policy = iam.ManagedPolicy(
             self,
             "ExecutionPolicy",
@@ -484,25 +581,37 @@ class Model(Construct):
         # (autoscaling, or a rollback); CloudFormation deletes the old one at cleanup.
         Aspects.of(self.policy).add(_VersionedLogicalId(self.policy))
 
-        container: dict[str, object] = {}
+    def _configure_container(
+        self,
+        image: ContainerImage | None,
+        model_data: ModelData | None,
+        model_package: ModelPackage | None,
+        environment: Mapping[str, str] | None,
+    ) -> sagemaker.CfnModel.ContainerDefinitionProperty:
+        """Bind the image and data (or the package): their grants land in the policy."""
+        _check_sources(self, image, model_data, model_package)
+        _check_environment(self, environment)
         grantee = self.policy_grantee
         if model_package is not None:
-            container["model_package_name"] = model_package._bind(self, grantee).value
+            package_arn = model_package._bind(self, grantee)
             if model_package.artifact_bucket is not None:
                 self._acknowledge_wildcard_resource(
                     model_package.artifact_bucket.arn_for_objects("*"),
                     "The model package's artifact keys live in the Model Registry and are not "
                     "known at synth; the grant is read-only and limited to the given bucket.",
                 )
-        else:
-            assert image is not None
-            container["image"] = image._bind(self, grantee).value
-            if model_data is not None:
-                container["model_data_url"] = model_data._bind(self, grantee).value
-        if environment:
-            container["environment"] = dict(environment)
-        if model_data_key is not None:
-            model_data_key.grant_decrypt(grantee)
+            return sagemaker.CfnModel.ContainerDefinitionProperty(
+                model_package_name=package_arn, environment=_environment(environment)
+            )
+        assert image is not None
+        image_name = image.bind(self, grantee).image_name
+        data_url = model_data.bind(self, grantee).uri if model_data is not None else None
+        return sagemaker.CfnModel.ContainerDefinitionProperty(
+            image=image_name, model_data_url=data_url, environment=_environment(environment)
+        )
+
+    def _configure_logging(self) -> None:
+        """Let the containers write their endpoint's logs and SageMaker metrics."""
         log_statements = _log_statements(self)
         self._add_statements(log_statements)
         for statement in log_statements[:1]:
@@ -513,48 +622,62 @@ class Model(Construct):
                     "created after the model; the grant is limited to SageMaker endpoint logs.",
                 )
 
-        vpc_config = None
+    def _configure_vpc(
+        self,
+        vpc: ec2.IVpc | None,
+        vpc_subnets: ec2.SubnetSelection | None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None,
+    ) -> sagemaker.CfnModel.VpcConfigProperty | None:
+        """Security groups, subnets and network-interface permissions of a VPC model."""
+        _check_vpc(self, vpc, vpc_subnets, security_groups)
+        #: The VPC the container runs in, or None.
+        self.vpc: ec2.IVpc | None = vpc
+        #: The model's security groups in ``vpc`` (None outside a VPC).
         self.connections: ec2.Connections | None = None
-        if vpc is not None:
-            from aws_cdk import aws_ec2 as ec2
+        if vpc is None:
+            return None
+        from aws_cdk import aws_ec2 as ec2
 
-            groups = list(security_groups or []) or [
-                ec2.SecurityGroup(
-                    self,
-                    "SecurityGroup",
-                    vpc=vpc,
-                    description=f"SageMaker model {self.node.path}",
-                    allow_all_outbound=False,
-                )
-            ]
-            self.connections = ec2.Connections(security_groups=groups)
-            subnets = vpc.select_subnets(
-                **(
-                    _subnet_kwargs(vpc_subnets)
-                    or {"subnet_type": ec2.SubnetType.PRIVATE_WITH_EGRESS}
-                )
+        groups = list(security_groups or []) or [
+            ec2.SecurityGroup(
+                self,
+                "SecurityGroup",
+                vpc=vpc,
+                description=f"SageMaker model {self.node.path}",
+                allow_all_outbound=False,
             )
-            vpc_config = sagemaker.CfnModel.VpcConfigProperty(
-                security_group_ids=[g.security_group_id for g in groups],
-                subnets=subnets.subnet_ids,
-            )
-            self._add_statements(_vpc_statements())
+        ]
+        self.connections = ec2.Connections(security_groups=groups)
+        subnets = vpc.select_subnets(
+            **(_subnet_kwargs(vpc_subnets) or {"subnet_type": ec2.SubnetType.PRIVATE_WITH_EGRESS})
+        )
+        self._add_statements(_vpc_statements())
+        return sagemaker.CfnModel.VpcConfigProperty(
+            security_group_ids=[g.security_group_id for g in groups],
+            subnets=subnets.subnet_ids,
+        )
 
+    def _configure_resource(
+        self,
+        container: sagemaker.CfnModel.ContainerDefinitionProperty,
+        vpc_config: sagemaker.CfnModel.VpcConfigProperty | None,
+        network_isolation: bool,
+    ) -> None:
+        """The ``AWS::SageMaker::Model``, created once its policy is in place."""
         self._resource = sagemaker.CfnModel(
             self,
             "Resource",
             execution_role_arn=self.role.role_arn,
-            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(**container),  # type: ignore[arg-type]
+            primary_container=container,
             enable_network_isolation=network_isolation or None,
             vpc_config=vpc_config,
         )
         # The model must not be created before its role can do its work.
         self._resource.node.add_dependency(self.policy)
+        #: The model's name (generated by CloudFormation).
         self.model_name: str = self._resource.attr_model_name
         #: Whether the container runs with network isolation (no outbound calls).
         self.network_isolation: bool = network_isolation
-        #: The VPC the container runs in, or None.
-        self.vpc: ec2.IVpc | None = vpc
 
     @property
     def policy_grantee(self) -> iam.IGrantable:
@@ -684,6 +807,51 @@ def _subnet_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any] | No
     if selection.subnet_type is not None:
         kwargs["subnet_type"] = selection.subnet_type
     return kwargs
+
+
+def _check_sources(
+    scope: Construct,
+    image: ContainerImage | None,
+    model_data: ModelData | None,
+    model_package: ModelPackage | None,
+) -> None:
+    if model_package is not None and (image is not None or model_data is not None):
+        raise InvalidPropsError(
+            scope,
+            "model_package",
+            model_package.model_package_arn,
+            "was given together with image or model_data",
+            "give either model_package, or image (+ model_data), not both",
+        )
+    if model_package is None and image is None:
+        raise InvalidPropsError(
+            scope,
+            "image",
+            None,
+            "is missing",
+            "give image (and usually model_data), or a model_package",
+        )
+
+
+def _check_vpc(
+    scope: Construct,
+    vpc: ec2.IVpc | None,
+    vpc_subnets: ec2.SubnetSelection | None,
+    security_groups: Sequence[ec2.ISecurityGroup] | None,
+) -> None:
+    if vpc is None and (vpc_subnets is not None or security_groups):
+        raise InvalidPropsError(
+            scope,
+            "vpc",
+            None,
+            "is missing while vpc_subnets or security_groups are set",
+            "pass the vpc the subnets and security groups belong to",
+        )
+
+
+def _environment(environment: Mapping[str, str] | None) -> dict[str, str] | None:
+    """The container's ``Environment``: omitted when empty."""
+    return dict(environment) if environment else None
 
 
 def _check_environment(scope: Construct, environment: Mapping[str, str] | None) -> None:

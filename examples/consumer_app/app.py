@@ -84,7 +84,7 @@ def build(app: App) -> Stack:
     )
     endpoint.find_variant("current").auto_scale_instance_count(
         min_capacity=2, max_capacity=8
-    ).scale_on_invocations(invocations_per_instance=600)
+    ).scale_on_invocations("InvocationsTracking", invocations_per_instance=600)
     invoker = iam.Role(stack, "Invoker", assumed_by=iam.AccountRootPrincipal())
     endpoint.grant_invoke(invoker)
     return stack

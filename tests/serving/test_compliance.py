@@ -87,7 +87,7 @@ def serving_stack(app: cdk.App) -> cdk.Stack:
         scaling = endpoint.find_variant(name).auto_scale_instance_count(
             min_capacity=2, max_capacity=6
         )
-        scaling.scale_on_invocations(max_requests_per_second=10)
+        scaling.scale_on_invocations("InvocationsTracking", max_requests_per_second=10)
     endpoint.find_variant("champion").autoscaling.scale_on_metric(  # type: ignore[union-attr]
         "CpuSteps",
         metric=endpoint.find_variant("champion").metrics.cpu_utilization(),
@@ -127,7 +127,14 @@ def data_stack(app: cdk.App) -> cdk.Stack:
         availability_zones=["eu-west-1a", "eu-west-1b"],
         private_subnet_ids=["subnet-0aaa", "subnet-0bbb"],
     )
-    realtime_model = new_model(stack, "RealtimeModel", model_data_key=key, vpc=vpc)
+    realtime_model = new_model(
+        stack,
+        "RealtimeModel",
+        model_data=ModelData.from_bucket(
+            artifact_bucket(stack), "models/churn/v1/model.tar.gz", encryption_key=key
+        ),
+        vpc=vpc,
+    )
     Endpoint(
         stack,
         "Realtime",

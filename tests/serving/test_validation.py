@@ -524,17 +524,17 @@ CASES: dict[str, Case] = {
     ),
     "scale on invocations with both targets": (
         then(scaled(2, 4), lambda a: a.scale_on_invocations(
-            invocations_per_instance=100, max_requests_per_second=5
+            "Invocations", invocations_per_instance=100, max_requests_per_second=5
         )),
         "and max_requests_per_second are both set", ENDPOINT, "invocations_per_instance=100",
     ),
     "scale on invocations with no target": (
-        then(scaled(2, 4), lambda a: a.scale_on_invocations()),
+        then(scaled(2, 4), lambda a: a.scale_on_invocations("Invocations")),
         "is missing", ENDPOINT, "invocations_per_instance=None",
     ),
     "scale on invocations with safety factor above 1": (
         then(scaled(2, 4), lambda a: a.scale_on_invocations(
-            max_requests_per_second=5, safety_factor=1.5
+            "Invocations", max_requests_per_second=5, safety_factor=1.5
         )),
         "out of range", ENDPOINT, "safety_factor=1.5",
     ),

@@ -104,7 +104,7 @@ def build(version: str) -> dict[str, Any]:
     scaling = endpoint.find_variant("champion").auto_scale_instance_count(
         min_capacity=2, max_capacity=6
     )
-    scaling.scale_on_invocations(invocations_per_instance=200)
+    scaling.scale_on_invocations("InvocationsTracking", invocations_per_instance=200)
     return template(stack)
 
 

@@ -489,7 +489,7 @@ def test_config_defaults_equal_library_defaults() -> None:
         instance_type="ml.m5.large",
         min_capacity=1,
         max_capacity=2,
-    ).scale_on_invocations(max_requests_per_second=10.0)
+    ).scale_on_invocations("InvocationsTracking", max_requests_per_second=10.0)
     EndpointLogGroup(reference, "Logs", endpoint_name="defaults-canary")
 
     # Deployment policies: what each factory gives without arguments.
