@@ -40,7 +40,7 @@ def _time(args: list[str], outdir: str) -> float:
 def _monitored_stack_resources(endpoints: int) -> int:
     """Resources of a stack with a shared topic and ``endpoints`` fully monitored endpoints.
 
-    Each endpoint has two instance variants, its alarms (composite as rollback alarm), log
+    Each endpoint has two instance variants, its alarms (metric alarms as rollback alarms), log
     group with a model-error alarm, dashboard and event rules: what the reference app adds.
     """
     os.environ.setdefault("CDK_VALIDATION", "false")
@@ -90,7 +90,7 @@ def _monitored_stack_resources(endpoints: int) -> int:
             f"Endpoint{i}",
             endpoint_name=name,
             variants=variants,
-            deployment_policy=DeploymentPolicy.canary(rollback_alarms=[alarms.composite]),
+            deployment_policy=DeploymentPolicy.canary(rollback_alarms=alarms.rollback_alarms),
         )
         logs = EndpointLogGroup(stack, f"Logs{i}", endpoint=endpoint)
         logs.alarm_on_model_errors(actions=topic.actions)
