@@ -54,7 +54,7 @@ KEY_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
             "endpoint.variants[{i}].autoscaling.{f}_seconds",
         ),
         (
-            rf"{_VARIANT}\.(?P<key>(name|instance_type|serverless|autoscaling).*)",
+            rf"{_VARIANT}\.(?P<key>(name|instance_type|serverless|autoscaling|model_artifact).*)",
             "endpoint.variants[{i}].{key}",
         ),
         (r"deployment_policy", "endpoint.deployment"),
@@ -124,6 +124,12 @@ def _owner_and_prop(err: InvalidPropsError, env: EnvironmentConfig, stack: str) 
     """The top construct below the stack, and the prop in that construct's vocabulary."""
     below = err.path.removeprefix(f"{stack}/") if err.path.startswith(f"{stack}/") else ""
     owner, _, child = below.partition("/")
+    model = re.fullmatch(r"Model(\w+)", owner)
+    if model and err.prop == "model_data":
+        # Each variant's model is built from its model_artifact.
+        for v in env.endpoint.variants:
+            if pascal_case(v.name) == model.group(1):
+                return "Endpoint", f"variants[{v.name}].model_artifact"
     scaling = re.fullmatch(r"AutoScaling(\w+)", child.partition("/")[0])
     if owner == "Endpoint" and scaling and not err.prop.startswith("variants["):
         # VariantAutoScaling raising on itself: its props are the variant's autoscaling.

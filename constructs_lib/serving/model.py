@@ -17,6 +17,7 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -415,6 +416,16 @@ class _AssetData(ModelData):
         self._path = path
 
     def bind(self, scope: Construct, grantee: iam.IGrantable) -> ModelDataConfig:
+        # SageMaker downloads one model.tar.gz: a directory would be zipped, not tarred.
+        require(
+            os.path.isfile(self._path),
+            scope,
+            "model_data",
+            self._path,
+            "is not an existing file",
+            "pass the path of a model.tar.gz (relative paths are read from the current "
+            "directory)",
+        )
         asset = s3_assets.Asset(scope, "ModelData", path=self._path)
         _grant_get_object(grantee, asset.bucket.arn_for_objects(asset.s3_object_key))
         return ModelDataConfig(asset.s3_object_url)

@@ -795,3 +795,16 @@ def test_from_model_name_checks_the_name(stack: cdk.Stack) -> None:
     with pytest.raises(InvalidPropsError, match="is not a valid SageMaker name") as info:
         Model.from_model_name(stack, "Existing", "churn_model")
     assert_names(info.value, "Stack/Existing", "churn_model")
+
+
+def test_model_data_asset_must_be_an_existing_file(tmp_path: Any) -> None:
+    stack = new_stack()
+    for path in (str(tmp_path / "missing.tar.gz"), str(tmp_path)):
+        with pytest.raises(InvalidPropsError, match="is not an existing file") as info:
+            Model(
+                stack,
+                f"Model{len(path)}",
+                image=ContainerImage.sagemaker_scikit_learn(),
+                model_data=ModelData.from_asset(path),
+            )
+        assert_names(info.value, f"Stack/Model{len(path)}", path)

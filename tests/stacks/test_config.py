@@ -112,6 +112,11 @@ def test_default_config_has_dev_and_prod() -> None:
             "is out of range. Fix: use a value >= 1 (got 0)",
         ),
         (
+            lambda r: _prod(r)["variants"][1].update(model_artifact="model/missing.tar.gz"),
+            "environments.prod.endpoint.variants[1].model_artifact",
+            "is not an existing file",
+        ),
+        (
             lambda r: _prod(r)["variants"][1].update(instance_count=1),
             "environments.prod.endpoint.variants[1].instance_count",
             "spreads a variant's instances across Availability Zones only from 2 instances up",
