@@ -252,7 +252,7 @@ class EndpointSettings(_Strict):
         description="Run the model containers without network access. Default: on for "
         "instance-backed endpoints, off for serverless (SageMaker does not support it there).",
     )
-    detach_autoscaling: bool = Field(
+    autoscaling_detached: bool = Field(
         default=False,
         description="Create no autoscaling resources for one deploy (see the README).",
     )

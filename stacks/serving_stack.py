@@ -87,7 +87,7 @@ class ServingStack(Stack):
             endpoint_name=endpoint_name,
             variants=variants,
             deployment_policy=_policy(deployment, plan.rollback_alarms) if deployment else None,
-            autoscaling_detached=settings.detach_autoscaling,
+            autoscaling_detached=settings.autoscaling_detached,
             require_multi_az=config.production,
         )
         for v in settings.variants:
