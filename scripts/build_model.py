@@ -17,6 +17,10 @@ Outputs (``DIR`` defaults to ``model/`` at the repository root):
   serving container expects under ``/opt/ml/model``.
 * ``DIR/payloads/`` with ``single.json``, ``batch.json``, ``records.json``,
   ``batch.csv`` and ``expected.json`` (the labels the model gives each payload).
+* ``DIR/baseline.csv``: the training sample the drift detector compares live traffic
+  with: a header of the feature names then ``label`` (the true class) and ``prediction``
+  (the model's class), one row per training customer, values written as requests send
+  them (whole months and calls, charges with cents).
 
 Only the standard library and numpy are used.
 """
@@ -92,6 +96,7 @@ class BuildResult:
     archive_path: Path
     payload_dir: Path
     expected_labels: dict[str, list[int]]
+    baseline_path: Path
 
 
 def generate_customers(rng: np.random.Generator, rows: int) -> np.ndarray:
@@ -320,12 +325,27 @@ def build(output_dir: Path) -> BuildResult:
     for name, text in contents.items():
         (payload_dir / name).write_bytes(text.encode("utf-8"))
 
+    baseline_path = output_dir / "baseline.csv"
+    baseline_path.write_bytes(baseline_csv(features, labels, predicted).encode("utf-8"))
+
     return BuildResult(
         training_accuracy=training_accuracy,
         archive_path=archive_path,
         payload_dir=payload_dir,
         expected_labels=expected,
+        baseline_path=baseline_path,
     )
+
+
+def baseline_csv(features: np.ndarray, labels: np.ndarray, predicted: np.ndarray) -> str:
+    """The training sample as CSV: feature columns, then ``label`` and ``prediction``."""
+    lines = [",".join([*FEATURE_NAMES, "label", "prediction"])]
+    for row, label, prediction in zip(features.tolist(), labels, predicted, strict=True):
+        values = [
+            _payload_value(name, value) for name, value in zip(FEATURE_NAMES, row, strict=True)
+        ]
+        lines.append(",".join([*map(str, values), str(int(label)), str(int(prediction))]))
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -342,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"training accuracy: {result.training_accuracy:.4f} ({TRAIN_ROWS} rows)")
     print(f"wrote {result.archive_path}")
     print(f"wrote {result.payload_dir}/ (expected labels: {result.expected_labels})")
+    print(f"wrote {result.baseline_path}")
     return 0
 
 

@@ -257,5 +257,31 @@ def test_rebuild_is_byte_identical(build_script: ModuleType, tmp_path: Path) -> 
     )
     for name in [*PAYLOAD_CONTENT_TYPES, "expected.json"]:
         assert (first / "payloads" / name).read_bytes() == (PAYLOAD_DIR / name).read_bytes()
+    baseline = (first / "baseline.csv").read_bytes()
+    assert baseline == (second / "baseline.csv").read_bytes()
+    assert baseline == (REPO_ROOT / "model" / "baseline.csv").read_bytes(), (
+        "model/baseline.csv is stale: run scripts/build_model.py"
+    )
     # gzip header: no embedded file name, modification time zero.
     assert rebuilt[3] == 0 and rebuilt[4:8] == b"\x00\x00\x00\x00"
+
+
+def test_baseline_is_the_training_sample_as_requests_send_it() -> None:
+    lines = (REPO_ROOT / "model" / "baseline.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    assert header == [
+        "tenure_months",
+        "monthly_charges",
+        "support_calls",
+        "contract_months",
+        "label",
+        "prediction",
+    ]
+    rows = [line.split(",") for line in lines[1:]]
+    assert len(rows) == 4000
+    assert all(len(r) == len(header) for r in rows)
+    assert {r[4] for r in rows} == {"0", "1"} and {r[5] for r in rows} <= {"0", "1"}
+    assert {r[3] for r in rows} <= {"1", "12", "24"}  # contract months as requests send them
+    # The model's predictions agree with the labels at its training accuracy.
+    agree = sum(r[4] == r[5] for r in rows) / len(rows)
+    assert 0.8 < agree < 0.95
