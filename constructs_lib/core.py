@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from aws_cdk import Acknowledgment, Duration, Token, Validations
-from constructs import IConstruct
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Token, Validations
+from aws_cdk import aws_kms as kms
+from constructs import Construct, IConstruct
 
 __all__ = [
     "InvalidPropsError",
@@ -22,6 +23,7 @@ __all__ = [
     "check_name",
     "check_range",
     "is_token",
+    "key_or_new",
     "pascal_case",
     "require",
 ]
@@ -167,3 +169,23 @@ def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
 def pascal_case(name: str) -> str:
     """``champion-v2`` -> ``ChampionV2``: a construct id part from a resource name."""
     return "".join(p[:1].upper() + p[1:] for p in name.replace("_", "-").split("-"))
+
+
+def key_or_new(
+    scope: Construct,
+    given: kms.IKey | None,
+    *,
+    description: str,
+    removal_policy: RemovalPolicy,
+    construct_id: str = "Key",
+) -> kms.IKey:
+    """``given``, or a new customer-managed key with yearly rotation (secure by default)."""
+    if given is not None:
+        return given
+    return kms.Key(
+        scope,
+        construct_id,
+        description=description,
+        enable_key_rotation=True,
+        removal_policy=removal_policy,
+    )

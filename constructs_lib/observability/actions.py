@@ -24,7 +24,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct, IConstruct
 
-from constructs_lib.core import InvalidPropsError, acknowledge, is_token, require
+from constructs_lib.core import InvalidPropsError, acknowledge, is_token, key_or_new, require
 
 if TYPE_CHECKING:  # aws_lambda is large; it is needed only for type hints here.
     from aws_cdk import aws_lambda as lambda_
@@ -124,11 +124,10 @@ class NotificationTopic(Construct):
         """
         topic_arn = Stack.of(self).format_arn(service="sns", resource=name)
         #: The key that encrypts the topic's messages.
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+        self.encryption_key: kms.IKey = key_or_new(
             self,
-            "Key",
+            encryption_key,
             description=f"Encrypts the messages of SNS topic {name}",
-            enable_key_rotation=True,
             removal_policy=removal_policy,
         )
         for service, sid in (("cloudwatch", "CloudWatchAlarms"), ("events", "EventBridgeRules")):

@@ -39,7 +39,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib.core import InvalidPropsError, acknowledge, is_token, require
+from constructs_lib.core import InvalidPropsError, acknowledge, is_token, key_or_new, require
 from constructs_lib.observability._validation import check_retention
 from constructs_lib.observability.actions import AlarmActions, _check_actions
 from constructs_lib.observability.logs import (
@@ -248,11 +248,10 @@ class AuditTrail(Construct):
     ) -> None:
         """Create the key unless one is given; let this trail and its log group use it."""
         #: The key of the log files, the trail bucket and the log group.
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+        self.encryption_key: kms.IKey = key_or_new(
             self,
-            "Key",
+            encryption_key,
             description=f"Encrypts the CloudTrail trail {self.trail_name} and its logs",
-            enable_key_rotation=True,
             removal_policy=removal_policy,
         )
         _allow_cloudtrail_to_use_key(self, self.encryption_key, self.trail_arn)

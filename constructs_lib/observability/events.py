@@ -52,6 +52,7 @@ from constructs_lib.core import (
     check_name,
     check_range,
     check_unique,
+    key_or_new,
 )
 
 __all__ = [
@@ -168,11 +169,10 @@ class EndpointEventRules(Construct):
     ) -> None:
         """Create the queue's key unless one is given, and let EventBridge rules use it."""
         #: The key of the dead-letter queue.
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+        self.encryption_key: kms.IKey = key_or_new(
             self,
-            "Key",
+            encryption_key,
             description=f"Encrypts the dead-letter queue of {self.node.path}",
-            enable_key_rotation=True,
             removal_policy=removal_policy,
         )
         if not _grant_eventbridge_rules_the_key(self.encryption_key, Stack.of(self)):

@@ -26,7 +26,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib.core import InvalidPropsError, check_name, is_token, require
+from constructs_lib.core import InvalidPropsError, check_name, is_token, key_or_new, require
 from constructs_lib.observability._validation import (
     check_endpoint,
     check_evaluation,
@@ -259,11 +259,10 @@ class EndpointLogGroup(Construct):
     ) -> None:
         """Create the key unless one is given, and let CloudWatch Logs use it for this group."""
         #: The key that encrypts the log events.
-        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+        self.encryption_key: kms.IKey = key_or_new(
             self,
-            "Key",
+            encryption_key,
             description=f"Encrypts the CloudWatch log group {self.log_group_name}",
-            enable_key_rotation=True,
             removal_policy=removal_policy,
         )
         _allow_logs_to_use_key(self, self.encryption_key, self.log_group_arn)

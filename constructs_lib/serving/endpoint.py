@@ -32,6 +32,7 @@ from constructs_lib.core import (
     check_name,
     check_unique,
     is_token,
+    key_or_new,
     pascal_case,
     require,
 )
@@ -328,13 +329,13 @@ class Endpoint(_EndpointBase):
             )
         #: The key of the instances' ML storage volumes (None: serverless or local NVMe).
         self.encryption_key: kms.IKey | None = encryption_key
-        if encryption_key is None and not self._is_serverless and not local_storage:
-            self.encryption_key = kms.Key(
+        if not self._is_serverless and not local_storage:
+            self.encryption_key = key_or_new(
                 self,
-                "VolumeKey",
+                encryption_key,
                 description=f"Encrypts the ML storage volumes of endpoint {self.node.path}",
-                enable_key_rotation=True,
                 removal_policy=removal_policy,
+                construct_id="VolumeKey",
             )
 
     def _configure_deployment(

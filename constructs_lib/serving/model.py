@@ -423,8 +423,7 @@ class _AssetData(ModelData):
             "model_data",
             self._path,
             "is not an existing file",
-            "pass the path of a model.tar.gz (relative paths are read from the current "
-            "directory)",
+            "pass the path of a model.tar.gz (relative paths are read from the current directory)",
         )
         asset = s3_assets.Asset(scope, "ModelData", path=self._path)
         _grant_get_object(grantee, asset.bucket.arn_for_objects(asset.s3_object_key))
