@@ -2,8 +2,9 @@
 
 Synthesis is the expensive part (the first one in a process pays for jsii's start-up), so
 apps are built once per module, and the fully monitored reference stack once per session.
-Template helpers are offered as the ``cfn`` fixture because the test modules do not form
-a package.
+Builders and helpers are offered as the ``cfn`` fixture because the test modules do not form
+a package. The dashboard helpers parse a dashboard body (JSON inside a ``Fn::Join``), which
+``aws_cdk.assertions`` cannot match directly; other template reads use assertions.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import pytest
 from aws_cdk import App, Stack
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Capture, Template
 
 from constructs_lib.observability import (
     AlarmActions,
@@ -126,13 +127,6 @@ class Cfn:
         return {logical_id: r.get("Properties", {}) for logical_id, r in found.items()}
 
     @staticmethod
-    def alarms_by_name(template: Template) -> dict[str, dict[str, Any]]:
-        """AlarmName -> properties of every metric alarm."""
-        return {
-            p["AlarmName"]: p for p in Cfn.resources(template, "AWS::CloudWatch::Alarm").values()
-        }
-
-    @staticmethod
     def join_text(value: Any) -> str:
         """Flatten a ``Fn::Join`` (or a string) into text; other tokens become ``<Ref>``."""
         if isinstance(value, str):
@@ -145,9 +139,11 @@ class Cfn:
     @staticmethod
     def dashboard_body(template: Template) -> dict[str, Any]:
         """The parsed DashboardBody of the only dashboard in ``template``."""
-        (props,) = Cfn.resources(template, "AWS::CloudWatch::Dashboard").values()
-        body: dict[str, Any] = json.loads(Cfn.join_text(props["DashboardBody"]))
-        return body
+        template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+        body = Capture()
+        template.has_resource_properties("AWS::CloudWatch::Dashboard", {"DashboardBody": body})
+        parsed: dict[str, Any] = json.loads(Cfn.join_text(body.as_object()))
+        return parsed
 
     @staticmethod
     def widget_titles(body: dict[str, Any]) -> list[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Capture, Match, Template
 
 from constructs_lib.compliance import unacknowledged_findings
 from constructs_lib.core import InvalidPropsError
@@ -35,6 +36,8 @@ from constructs_lib.serving import (
 )
 
 TMD = cloudwatch.TreatMissingData
+ALARM = "AWS::CloudWatch::Alarm"
+COMPOSITE = "AWS::CloudWatch::CompositeAlarm"
 INSTANCE_KINDS = [
     "model-latency",
     "5xx-rate",
@@ -48,25 +51,7 @@ INSTANCE_KINDS = [
 GPU_KINDS = ["gpu-utilization", "gpu-memory-utilization"]
 
 
-def _metrics_by_id(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {m["Id"]: m for m in props["Metrics"]}
-
-
-def _expression(props: dict[str, Any]) -> dict[str, Any]:
-    (expr,) = [m for m in props["Metrics"] if "Expression" in m]
-    return expr
-
-
-def _dimensions(stat_metric: dict[str, Any]) -> dict[str, Any]:
-    return {d["Name"]: d["Value"] for d in stat_metric["MetricStat"]["Metric"]["Dimensions"]}
-
-
 # -- the reference stack: Endpoint object, two instance variants -------------------------------
-
-
-@pytest.fixture(scope="module")
-def alarms(monitored: Any, cfn: Any) -> dict[str, dict[str, Any]]:
-    return dict(cfn.alarms_by_name(monitored.template))
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +60,14 @@ def prefix(monitored: Any) -> str:
 
 
 def test_one_alarm_per_kind_and_variant_with_stable_readable_names(
-    monitored: Any, alarms: dict[str, Any], prefix: str
+    monitored: Any, prefix: str
 ) -> None:
     expected = {f"{prefix}-blue-{k}" for k in INSTANCE_KINDS}
     expected |= {f"{prefix}-green-{k}" for k in INSTANCE_KINDS + GPU_KINDS}
-    assert set(alarms) == expected
+    template = monitored.template
+    template.resource_count_is(ALARM, len(expected))
+    names = {a["Properties"]["AlarmName"] for a in template.find_resources(ALARM).values()}
+    assert names == expected
     # No fixed endpoint name: the prefix is derived from the endpoint's construct path.
     assert prefix.startswith("Monitored-Endpoint-")
     assert [str(a) for a in monitored.alarms.alarms][:2] == ["blue/model-latency", "blue/5xx-rate"]
@@ -93,102 +81,159 @@ def test_construct_ids_derive_from_variant_names_and_kinds_only(monitored: Any) 
 
 
 def test_latency_alarm_uses_an_extended_statistic_in_microseconds(
-    alarms: dict[str, Any], prefix: str, monitored: Any
+    prefix: str, monitored: Any, cfn: Any
 ) -> None:
-    props = alarms[f"{prefix}-blue-model-latency"]
-    assert props["ExtendedStatistic"] == "p99"
-    assert "Statistic" not in props
-    assert props["Threshold"] == 500_000  # 500 ms in SageMaker's microseconds
-    assert props["EvaluateLowSampleCountPercentile"] == "evaluate"
-    assert props["TreatMissingData"] == "notBreaching"
-    assert props["ComparisonOperator"] == "GreaterThanThreshold"
-    assert (props["Period"], props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (60, 5, 3)
-    assert (props["Namespace"], props["MetricName"]) == ("AWS/SageMaker", "ModelLatency")
-    endpoint_id = monitored.stack.get_logical_id(monitored.endpoint.node.default_child)
-    assert props["Dimensions"] == [
-        {"Name": "EndpointName", "Value": {"Fn::GetAtt": [endpoint_id, "EndpointName"]}},
-        {"Name": "VariantName", "Value": "blue"},
-    ]
+    endpoint_id = cfn.logical_id(monitored.endpoint)
+    monitored.template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": f"{prefix}-blue-model-latency",
+            "ExtendedStatistic": "p99",
+            "Statistic": Match.absent(),
+            "Threshold": 500_000,  # 500 ms in SageMaker's microseconds
+            "EvaluateLowSampleCountPercentile": "evaluate",
+            "TreatMissingData": "notBreaching",
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Period": 60,
+            "EvaluationPeriods": 5,
+            "DatapointsToAlarm": 3,
+            "Namespace": "AWS/SageMaker",
+            "MetricName": "ModelLatency",
+            "Dimensions": Match.array_equals(
+                [
+                    {
+                        "Name": "EndpointName",
+                        "Value": {"Fn::GetAtt": [endpoint_id, "EndpointName"]},
+                    },
+                    {"Name": "VariantName", "Value": "blue"},
+                ]
+            ),
+        },
+    )
 
 
 @pytest.mark.parametrize(("code", "threshold"), [("5XX", 1), ("4XX", 5)])
 def test_error_rates_are_metric_math_percentages(
-    alarms: dict[str, Any], prefix: str, code: str, threshold: float
+    monitored: Any, prefix: str, code: str, threshold: float
 ) -> None:
-    props = alarms[f"{prefix}-blue-{code.lower()}-rate"]
     errors = f"e{code[0]}"
-    expr = _expression(props)
-    assert expr["Expression"] == f"IF(inv >= 1, 100 * FILL({errors}, 0) / inv, 0)"
-    assert expr["ReturnData"] is True
-    by_id = _metrics_by_id(props)
-    assert set(by_id) == {expr["Id"], "inv", errors}
-    assert by_id["inv"]["MetricStat"]["Metric"]["MetricName"] == "Invocations"
-    assert by_id[errors]["MetricStat"]["Metric"]["MetricName"] == f"Invocation{code}Errors"
-    for metric_id in ("inv", errors):
-        assert by_id[metric_id]["ReturnData"] is False
-        assert by_id[metric_id]["MetricStat"]["Stat"] == "Sum"
-        assert by_id[metric_id]["MetricStat"]["Period"] == 60
-    assert props["Threshold"] == threshold
-    assert "MetricName" not in props and "Statistic" not in props
+
+    def summed(metric_id: str, metric_name: str) -> dict[str, Any]:
+        return {
+            "Id": metric_id,
+            "MetricStat": {"Metric": {"MetricName": metric_name}, "Stat": "Sum", "Period": 60},
+            "ReturnData": False,
+        }
+
+    monitored.template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": f"{prefix}-blue-{code.lower()}-rate",
+            "Metrics": [
+                {
+                    "Expression": f"IF(inv >= 1, 100 * FILL({errors}, 0) / inv, 0)",
+                    "ReturnData": True,
+                },
+                summed("inv", "Invocations"),
+                summed(errors, f"Invocation{code}Errors"),
+            ],
+            "Threshold": threshold,
+            "MetricName": Match.absent(),
+            "Statistic": Match.absent(),
+        },
+    )
 
 
 def test_error_mix_is_the_5xx_share_of_all_errors_guarded_against_zero(
-    alarms: dict[str, Any], prefix: str
+    monitored: Any, prefix: str
 ) -> None:
-    props = alarms[f"{prefix}-green-error-mix"]
-    expr = _expression(props)["Expression"]
     both = "(FILL(e4, 0) + FILL(e5, 0))"
-    assert expr == f"IF({both} >= 10, 100 * FILL(e5, 0) / {both}, 0)"
-    assert set(_metrics_by_id(props)) >= {"e4", "e5"}
-    assert props["Threshold"] == 50
+    monitored.template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": f"{prefix}-green-error-mix",
+            "Metrics": [
+                {"Expression": f"IF({both} >= 10, 100 * FILL(e5, 0) / {both}, 0)"},
+                {"Id": "e4", "MetricStat": Match.any_value()},
+                {"Id": "e5", "MetricStat": Match.any_value()},
+            ],
+            "Threshold": 50,
+        },
+    )
 
 
-def test_invocations_alarm_breaches_when_traffic_vanishes(
-    alarms: dict[str, Any], prefix: str
-) -> None:
-    props = alarms[f"{prefix}-blue-invocations"]
-    assert props["Statistic"] == "Sum"
-    assert props["ComparisonOperator"] == "LessThanThreshold"
-    assert props["Threshold"] == 1
-    assert props["TreatMissingData"] == "breaching"
-    assert (props["Period"], props["EvaluationPeriods"]) == (300, 3)
+def test_invocations_alarm_breaches_when_traffic_vanishes(monitored: Any, prefix: str) -> None:
+    monitored.template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": f"{prefix}-blue-invocations",
+            "Statistic": "Sum",
+            "ComparisonOperator": "LessThanThreshold",
+            "Threshold": 1,
+            "TreatMissingData": "breaching",
+            "Period": 300,
+            "EvaluationPeriods": 3,
+        },
+    )
 
 
 @pytest.mark.parametrize(("variant", "vcpus"), [("blue", 2), ("green", 4)])
 def test_cpu_is_normalized_by_the_instance_types_vcpus(
-    alarms: dict[str, Any], prefix: str, variant: str, vcpus: int
+    monitored: Any, prefix: str, variant: str, vcpus: int
 ) -> None:
-    props = alarms[f"{prefix}-{variant}-cpu-utilization"]
-    assert _expression(props)["Expression"] == f"cpu / {vcpus}"
-    cpu = _metrics_by_id(props)["cpu"]
-    assert cpu["MetricStat"]["Metric"]["Namespace"] == "/aws/sagemaker/Endpoints"
-    assert cpu["MetricStat"]["Metric"]["MetricName"] == "CPUUtilization"
-    assert props["Threshold"] == 90
+    monitored.template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": f"{prefix}-{variant}-cpu-utilization",
+            "Metrics": [
+                {"Expression": f"cpu / {vcpus}"},
+                {
+                    "Id": "cpu",
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": "/aws/sagemaker/Endpoints",
+                            "MetricName": "CPUUtilization",
+                        }
+                    },
+                },
+            ],
+            "Threshold": 90,
+        },
+    )
 
 
-def test_memory_disk_and_gpu_alarms(alarms: dict[str, Any], prefix: str) -> None:
-    memory = alarms[f"{prefix}-blue-memory-utilization"]
-    assert (memory["Namespace"], memory["MetricName"]) == (
-        "/aws/sagemaker/Endpoints",
-        "MemoryUtilization",
+def test_memory_disk_and_gpu_alarms(monitored: Any, prefix: str) -> None:
+    template = monitored.template
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": f"{prefix}-blue-memory-utilization",
+            "Namespace": "/aws/sagemaker/Endpoints",
+            "MetricName": "MemoryUtilization",
+        },
     )
-    assert alarms[f"{prefix}-blue-disk-utilization"]["Threshold"] == 75
-    gpu = alarms[f"{prefix}-green-gpu-utilization"]
-    assert _expression(gpu)["Expression"] == "gpu / 1"
-    assert _expression(alarms[f"{prefix}-green-gpu-memory-utilization"])["Expression"] == (
-        "gpumem / 1"
+    template.has_resource_properties(
+        ALARM, {"AlarmName": f"{prefix}-blue-disk-utilization", "Threshold": 75}
     )
-    assert f"{prefix}-blue-gpu-utilization" not in alarms  # ml.m5 has no GPU
+    for kind, metric_id, metric_name in (
+        ("gpu-utilization", "gpu", "GPUUtilization"),
+        ("gpu-memory-utilization", "gpumem", "GPUMemoryUtilization"),
+    ):
+        template.has_resource_properties(
+            ALARM,
+            {
+                "AlarmName": f"{prefix}-green-{kind}",
+                "Metrics": [
+                    {"Expression": f"{metric_id} / 1"},
+                    {"Id": metric_id, "MetricStat": {"Metric": {"MetricName": metric_name}}},
+                ],
+            },
+        )
+    # ml.m5 has no GPU.
+    template.resource_properties_count_is(ALARM, {"AlarmName": f"{prefix}-blue-gpu-utilization"}, 0)
 
 
 def test_composite_joins_the_critical_alarms(monitored: Any, prefix: str, cfn: Any) -> None:
-    (props,) = cfn.resources(monitored.template, "AWS::CloudWatch::CompositeAlarm").values()
-    assert props["AlarmName"] == f"{prefix}-critical"
-    rule = props["AlarmRule"]["Fn::Join"][1]
-    referenced = [p["Fn::GetAtt"][0] for p in rule if isinstance(p, dict)]
-    critical = monitored.alarms.critical_alarms
-    expected = [monitored.stack.get_logical_id(a.node.default_child) for a in critical]
-    assert referenced == expected
     assert [str(a) for a in monitored.alarms.alarms if a.critical] == [
         "blue/model-latency",
         "blue/5xx-rate",
@@ -197,8 +242,21 @@ def test_composite_joins_the_critical_alarms(monitored: Any, prefix: str, cfn: A
         "green/5xx-rate",
         "green/invocations",
     ]
-    text = "".join(p if isinstance(p, str) else "<arn>" for p in rule)
-    assert text == "(" + " OR ".join(['ALARM("<arn>")'] * 6) + ")"
+    # (ALARM("<arn>") OR ALARM("<arn>") OR ...), one ARN per critical alarm, in order.
+    arns = [{"Fn::GetAtt": [cfn.logical_id(a), "Arn"]} for a in monitored.alarms.critical_alarms]
+    assert len(arns) == 6
+    rule: list[Any] = ['(ALARM("', arns[0]]
+    for arn in arns[1:]:
+        rule += ['") OR ALARM("', arn]
+    rule.append('"))')
+    monitored.template.resource_count_is(COMPOSITE, 1)
+    monitored.template.has_resource_properties(
+        COMPOSITE,
+        {
+            "AlarmName": f"{prefix}-critical",
+            "AlarmRule": Match.object_equals({"Fn::Join": ["", rule]}),
+        },
+    )
 
 
 def test_default_rollback_set_is_metric_alarms_that_stay_quiet_without_traffic(
@@ -220,12 +278,17 @@ def test_default_rollback_set_is_metric_alarms_that_stay_quiet_without_traffic(
 
 
 def test_every_alarm_and_the_composite_has_actions(monitored: Any, cfn: Any) -> None:
-    topic_id = monitored.stack.get_logical_id(monitored.topic.topic.node.default_child)
-    for cfn_type in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"):
-        for props in cfn.resources(monitored.template, cfn_type).values():
-            assert props["AlarmActions"] == [{"Ref": topic_id}], props["AlarmName"]
-            assert props["OKActions"] == [{"Ref": topic_id}], props["AlarmName"]
-            assert props.get("ActionsEnabled", True) is True
+    topic = {"Ref": cfn.logical_id(monitored.topic.topic)}
+    for cfn_type in (ALARM, COMPOSITE):
+        monitored.template.all_resources_properties(
+            cfn_type,
+            {
+                "AlarmActions": Match.array_equals([topic]),
+                "OKActions": Match.array_equals([topic]),
+            },
+        )
+        # ActionsEnabled is left out (true) or true: never false.
+        monitored.template.resource_properties_count_is(cfn_type, {"ActionsEnabled": False}, 0)
 
 
 def test_find_and_all_alarms(monitored: Any) -> None:
@@ -286,69 +349,131 @@ def by_name(cfn: Any) -> dict[str, Any]:
 
 
 def test_by_name_metrics_match_the_endpoint_objects_metrics(
-    by_name: dict[str, Any], monitored: Any, cfn: Any, prefix: str
+    by_name: dict[str, Any], monitored: Any, prefix: str
 ) -> None:
-    named = cfn.alarms_by_name(by_name["t"])
-    latency = named["churn-blue-model-latency"]
-    assert latency["Dimensions"] == [
-        {"Name": "EndpointName", "Value": "churn"},
-        {"Name": "VariantName", "Value": "blue"},
-    ]
-    reference = cfn.alarms_by_name(monitored.template)[f"{prefix}-blue-model-latency"]
-    assert (latency["Namespace"], latency["MetricName"]) == (
-        reference["Namespace"],
-        reference["MetricName"],
+    # What the alarms on the Endpoint object watch ...
+    namespace, metric_name, cpu_namespace = Capture(), Capture(), Capture()
+    monitored.template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": f"{prefix}-blue-model-latency",
+            "Namespace": namespace,
+            "MetricName": metric_name,
+        },
     )
-    cpu = _metrics_by_id(named["churn-blue-cpu-utilization"])["cpu"]
-    ref_cpu = _metrics_by_id(
-        cfn.alarms_by_name(monitored.template)[f"{prefix}-blue-cpu-utilization"]
+    monitored.template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": f"{prefix}-blue-cpu-utilization",
+            "Metrics": Match.array_with(
+                [
+                    Match.object_like(
+                        {"Id": "cpu", "MetricStat": {"Metric": {"Namespace": cpu_namespace}}}
+                    )
+                ]
+            ),
+        },
     )
-    assert (
-        cpu["MetricStat"]["Metric"]["Namespace"]
-        == ref_cpu["cpu"]["MetricStat"]["Metric"]["Namespace"]
+    # ... the alarms by endpoint name watch too, with the name as a plain dimension.
+    dimensions = Match.array_equals(
+        [{"Name": "EndpointName", "Value": "churn"}, {"Name": "VariantName", "Value": "blue"}]
     )
-    assert _dimensions(cpu) == {"EndpointName": "churn", "VariantName": "blue"}
-    assert _expression(named["churn-blue-cpu-utilization"])["Expression"] == "cpu / 4"
+    template = by_name["t"]
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "churn-blue-model-latency",
+            "Namespace": namespace.as_string(),
+            "MetricName": metric_name.as_string(),
+            "Dimensions": dimensions,
+        },
+    )
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "churn-blue-cpu-utilization",
+            "Metrics": [
+                {"Expression": "cpu / 4"},
+                {
+                    "Id": "cpu",
+                    "MetricStat": {
+                        "Metric": {"Namespace": cpu_namespace.as_string(), "Dimensions": dimensions}
+                    },
+                },
+            ],
+        },
+    )
 
 
-def test_tuned_settings_reach_the_template(by_name: dict[str, Any], cfn: Any) -> None:
-    named = cfn.alarms_by_name(by_name["t"])
-    latency = named["churn-blue-model-latency"]
-    assert latency["ExtendedStatistic"] == "p99.9"
-    assert latency["Threshold"] == 2_000_000
-    assert latency["EvaluateLowSampleCountPercentile"] == "ignore"
-    assert named["churn-blue-5xx-rate"]["Threshold"] == 2.5
-    assert _expression(named["churn-blue-4xx-rate"])["Expression"].startswith("IF(inv >= 20,")
-    invocations = named["churn-blue-invocations"]
-    assert invocations["Threshold"] == 5
-    assert invocations["ComparisonOperator"] == "LessThanOrEqualToThreshold"
-    disk = named["churn-blue-disk-utilization"]
-    assert (disk["Threshold"], disk["Period"]) == (60, 600)
-    assert "churn-blue-error-mix" not in named  # disabled
+def test_tuned_settings_reach_the_template(by_name: dict[str, Any]) -> None:
+    template = by_name["t"]
+    for expected in (
+        {
+            "AlarmName": "churn-blue-model-latency",
+            "ExtendedStatistic": "p99.9",
+            "Threshold": 2_000_000,
+            "EvaluateLowSampleCountPercentile": "ignore",
+        },
+        {"AlarmName": "churn-blue-5xx-rate", "Threshold": 2.5},
+        {
+            "AlarmName": "churn-blue-4xx-rate",
+            "Metrics": [
+                {"Expression": Match.string_like_regexp(r"^IF\(inv >= 20,")},
+                {"Id": "inv", "MetricStat": Match.any_value()},
+                {"Id": "e4", "MetricStat": Match.any_value()},
+            ],
+        },
+        {
+            "AlarmName": "churn-blue-invocations",
+            "Threshold": 5,
+            "ComparisonOperator": "LessThanOrEqualToThreshold",
+        },
+        {"AlarmName": "churn-blue-disk-utilization", "Threshold": 60, "Period": 600},
+    ):
+        template.has_resource_properties(ALARM, expected)
+    # Disabled.
+    template.resource_properties_count_is(ALARM, {"AlarmName": "churn-blue-error-mix"}, 0)
 
 
-def test_descriptions_say_what_trips_the_alarm(by_name: dict[str, Any], cfn: Any) -> None:
-    named = cfn.alarms_by_name(by_name["t"])
-    assert named["churn-blue-model-latency"]["AlarmDescription"] == (
-        "Model latency on variant blue of SageMaker endpoint churn: above 2 seconds in 3 of 5 "
-        "periods of 1 minute."
+def test_descriptions_say_what_trips_the_alarm(by_name: dict[str, Any]) -> None:
+    template = by_name["t"]
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "churn-blue-model-latency",
+            "AlarmDescription": "Model latency on variant blue of SageMaker endpoint churn: "
+            "above 2 seconds in 3 of 5 periods of 1 minute.",
+        },
     )
-    assert named["churn-blue-invocations"]["AlarmDescription"] == (
-        "Invocation count on variant blue of SageMaker endpoint churn: at or below 5 in 3 of 3 "
-        "periods of 5 minutes."
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "churn-blue-invocations",
+            "AlarmDescription": "Invocation count on variant blue of SageMaker endpoint churn: "
+            "at or below 5 in 3 of 3 periods of 5 minutes.",
+        },
     )
-    assert named["churn-blue-5xx-rate"]["AlarmDescription"].endswith(
-        "above 2.5 % in 3 of 5 periods of 1 minute."
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "churn-blue-5xx-rate",
+            "AlarmDescription": Match.string_like_regexp(
+                re.escape("above 2.5 % in 3 of 5 periods of 1 minute.") + "$"
+            ),
+        },
     )
 
 
-def test_all_four_missing_data_modes(by_name: dict[str, Any], cfn: Any) -> None:
-    named = cfn.alarms_by_name(by_name["t"])
-    modes = {
-        named[f"churn-blue-{kind}"]["TreatMissingData"]
-        for kind in ("model-latency", "5xx-rate", "4xx-rate", "invocations")
-    }
-    assert modes == {"missing", "ignore", "breaching", "notBreaching"}
+def test_all_four_missing_data_modes(by_name: dict[str, Any]) -> None:
+    for kind, mode in (
+        ("model-latency", "missing"),
+        ("5xx-rate", "ignore"),
+        ("4xx-rate", "breaching"),
+        ("invocations", "notBreaching"),
+    ):
+        by_name["t"].has_resource_properties(
+            ALARM, {"AlarmName": f"churn-blue-{kind}", "TreatMissingData": mode}
+        )
 
 
 def test_custom_critical_kinds_and_rollback_wiring(by_name: dict[str, Any], cfn: Any) -> None:
@@ -357,24 +482,32 @@ def test_custom_critical_kinds_and_rollback_wiring(by_name: dict[str, Any], cfn:
         "blue/model-latency",
         "blue/4xx-rate",
     ]
-    (composite,) = cfn.resources(by_name["t"], "AWS::CloudWatch::CompositeAlarm").values()
-    assert composite["AlarmName"] == "churn-critical"
+    template = by_name["t"]
+    template.resource_count_is(COMPOSITE, 1)
+    template.has_resource_properties(COMPOSITE, {"AlarmName": "churn-critical"})
     # The 4XX alarm is critical but breaches on missing data: it pages, it never rolls back.
     assert [str(a) for a in alarms.alarms if a.rollback] == ["blue/model-latency"]
-    (endpoint,) = cfn.resources(by_name["t"], "AWS::SageMaker::Endpoint").values()
-    rollback = endpoint["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
     latency = alarms.find(AlarmKind.MODEL_LATENCY, "blue")
-    latency_id = by_name["stack"].get_logical_id(latency.node.default_child)
-    assert rollback == [{"AlarmName": {"Ref": latency_id}}]
+    template.resource_count_is("AWS::SageMaker::Endpoint", 1)
+    template.has_resource_properties(
+        "AWS::SageMaker::Endpoint",
+        {
+            "DeploymentConfig": {
+                "AutoRollbackConfiguration": {
+                    "Alarms": Match.array_equals([{"AlarmName": {"Ref": cfn.logical_id(latency)}}])
+                }
+            }
+        },
+    )
 
 
 def test_none_leaves_every_alarm_without_actions_and_passes_compliance(
-    by_name: dict[str, Any], cfn: Any
+    by_name: dict[str, Any],
 ) -> None:
-    for cfn_type in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"):
-        for props in cfn.resources(by_name["t"], cfn_type).values():
-            assert "AlarmActions" not in props
-            assert "OKActions" not in props
+    for cfn_type in (ALARM, COMPOSITE):
+        by_name["t"].all_resources_properties(
+            cfn_type, {"AlarmActions": Match.absent(), "OKActions": Match.absent()}
+        )
     assert unacknowledged_findings(by_name["app"]) == []
 
 
@@ -447,9 +580,7 @@ def special(cfn: Any) -> dict[str, Any]:
     return {"app": app, "t": Template.from_stack(stack), **built}
 
 
-def test_serverless_variant_alarms_on_cold_starts_and_concurrency(
-    special: dict[str, Any], cfn: Any
-) -> None:
+def test_serverless_variant_alarms_on_cold_starts_and_concurrency(special: dict[str, Any]) -> None:
     assert [a.kind.value for a in special["serverless"].alarms] == [
         "model-latency",
         "5xx-rate",
@@ -459,19 +590,34 @@ def test_serverless_variant_alarms_on_cold_starts_and_concurrency(
         "model-setup-time",
         "serverless-concurrency",
     ]
-    named = cfn.alarms_by_name(special["t"])
-    setup = named["sls-main-model-setup-time"]
-    assert (setup["MetricName"], setup["Statistic"]) == ("ModelSetupTime", "Average")
-    assert setup["Threshold"] == 4_000_000  # microseconds
-    concurrency = named["sls-main-serverless-concurrency"]
-    assert _expression(concurrency)["Expression"] == "100 * conc"
-    metric = _metrics_by_id(concurrency)["conc"]["MetricStat"]["Metric"]
-    assert metric["MetricName"] == "ServerlessConcurrentExecutionsUtilization"
+    template = special["t"]
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "sls-main-model-setup-time",
+            "MetricName": "ModelSetupTime",
+            "Statistic": "Average",
+            "Threshold": 4_000_000,  # microseconds
+        },
+    )
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "sls-main-serverless-concurrency",
+            "Metrics": [
+                {"Expression": "100 * conc"},
+                {
+                    "Id": "conc",
+                    "MetricStat": {
+                        "Metric": {"MetricName": "ServerlessConcurrentExecutionsUtilization"}
+                    },
+                },
+            ],
+        },
+    )
 
 
-def test_async_endpoint_alarms_on_the_backlog_not_on_invocations(
-    special: dict[str, Any], cfn: Any
-) -> None:
+def test_async_endpoint_alarms_on_the_backlog_not_on_invocations(special: dict[str, Any]) -> None:
     kinds = [str(a) for a in special["async"].alarms]
     assert "main/invocations" not in kinds
     assert "main/5xx-rate" not in kinds and "main/4xx-rate" not in kinds
@@ -480,22 +626,36 @@ def test_async_endpoint_alarms_on_the_backlog_not_on_invocations(
         "<endpoint>/backlog-age",
         "<endpoint>/backlog-without-capacity",
     ]
-    named = cfn.alarms_by_name(special["t"])
-    age = named["async-backlog-age"]
-    assert (age["MetricName"], age["Statistic"], age["Threshold"]) == (
-        "ApproximateAgeOfOldestRequest",
-        "Maximum",
-        1200,
+    template = special["t"]
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "async-backlog-age",
+            "MetricName": "ApproximateAgeOfOldestRequest",
+            "Statistic": "Maximum",
+            "Threshold": 1200,
+            "Dimensions": [{"Name": "EndpointName"}],
+        },
     )
-    assert [d["Name"] for d in age["Dimensions"]] == ["EndpointName"]
-    without = named["async-backlog-without-capacity"]
-    assert (without["MetricName"], without["Threshold"]) == ("HasBacklogWithoutCapacity", 0)
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "async-backlog-without-capacity",
+            "MetricName": "HasBacklogWithoutCapacity",
+            "Threshold": 0,
+        },
+    )
     assert [str(a) for a in special["async"].alarms if a.critical] == [
         "main/model-latency",
         "<endpoint>/backlog-age",
     ]
-    by_name = named["queue-backlog-size"]
-    assert by_name["Dimensions"] == [{"Name": "EndpointName", "Value": "queue"}]
+    template.has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "queue-backlog-size",
+            "Dimensions": Match.array_equals([{"Name": "EndpointName", "Value": "queue"}]),
+        },
+    )
 
 
 def test_shadow_variant_is_skipped_unless_included_and_never_critical(
@@ -583,9 +743,13 @@ def test_unknown_types_work_with_explicit_counts_or_without_cpu_alarms(cfn: Any)
         variants=[MonitoredVariant("a", instance_type="ml.x9z.2xlarge")],
         vcpus={"ml.x9z.2xlarge": 8},
     )
-    template = Template.from_stack(Stack.of(with_counts))
-    cpu = cfn.alarms_by_name(template)["churn-a-cpu-utilization"]
-    assert _expression(cpu)["Expression"] == "cpu / 8"
+    Template.from_stack(Stack.of(with_counts)).has_resource_properties(
+        ALARM,
+        {
+            "AlarmName": "churn-a-cpu-utilization",
+            "Metrics": [{"Expression": "cpu / 8"}, {"Id": "cpu", "MetricStat": Match.any_value()}],
+        },
+    )
     no_cpu = _build(
         cfn,
         variants=[MonitoredVariant("a", instance_type="ml.x9z.2xlarge")],

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Match, Template
 
 from constructs_lib.compliance import unacknowledged_findings
 from constructs_lib.core import InvalidPropsError
 from constructs_lib.observability import EndpointDashboard, MonitoredVariant
+
+DASHBOARD = "AWS::CloudWatch::Dashboard"
 
 
 @pytest.fixture(scope="module")
@@ -110,15 +112,13 @@ def test_reference_stack_has_no_unacknowledged_findings(monitored: Any) -> None:
 
 
 def test_reference_stack_resources_and_schema(monitored: Any, cfn: Any) -> None:
-    counts: dict[str, int] = {}
-    for r in monitored.template.to_json()["Resources"].values():
-        counts[r["Type"]] = counts.get(r["Type"], 0) + 1
-    assert counts["AWS::CloudWatch::Alarm"] == 18
-    assert counts["AWS::CloudWatch::CompositeAlarm"] == 1
-    assert counts["AWS::CloudWatch::Dashboard"] == 1
-    assert counts["AWS::SNS::Topic"] == 1
-    assert counts["AWS::SNS::Subscription"] == 3
-    assert cfn.lint(monitored.template) == []
+    template = monitored.template
+    template.resource_count_is("AWS::CloudWatch::Alarm", 18)
+    template.resource_count_is("AWS::CloudWatch::CompositeAlarm", 1)
+    template.resource_count_is(DASHBOARD, 1)
+    template.resource_count_is("AWS::SNS::Topic", 1)
+    template.resource_count_is("AWS::SNS::Subscription", 3)
+    assert cfn.lint(template) == []
 
 
 @pytest.fixture(scope="module")
@@ -140,14 +140,13 @@ def by_name(cfn: Any) -> dict[str, Any]:
         is_async=True,
     )
     template = Template.from_stack(stack)
-    found = template.find_resources("AWS::CloudWatch::Dashboard")
-    bodies = {}
+    found = template.find_resources(DASHBOARD)
+    built: dict[str, Any] = {"template": template}
     for dashboard, key in ((serverless, "serverless"), (asynchronous, "async")):
         logical_id = cfn.logical_id(dashboard.dashboard)
-        props = found[logical_id]["Properties"]
-        bodies[key] = json.loads(cfn.join_text(props["DashboardBody"]))
-        bodies[f"{key}_props"] = props
-    return bodies
+        built[key] = json.loads(cfn.join_text(found[logical_id]["Properties"]["DashboardBody"]))
+        built[f"{key}_id"] = logical_id
+    return built
 
 
 def test_serverless_dashboard(by_name: dict[str, Any], cfn: Any) -> None:
@@ -169,7 +168,8 @@ def test_serverless_dashboard(by_name: dict[str, Any], cfn: Any) -> None:
     assert all(
         w["properties"].get("period") == 300 for w in body["widgets"] if w["type"] == "metric"
     )
-    assert by_name["serverless_props"]["DashboardName"] == "sls-endpoint"
+    named = {"Properties": {"DashboardName": "sls-endpoint"}}
+    assert by_name["template"].get_resource_id(DASHBOARD, named) == by_name["serverless_id"]
 
 
 def test_async_dashboard_shows_the_backlog_and_no_invocations(
@@ -196,7 +196,8 @@ def test_async_dashboard_shows_the_backlog_and_no_invocations(
     assert oldest["properties"]["metrics"][0][-1]["stat"] == "Maximum"
     every_metric = [m for w in body["widgets"] for m in w["properties"].get("metrics", [])]
     assert not any(isinstance(m[0], str) and m[1] == "Invocations" for m in every_metric)
-    assert "DashboardName" not in by_name["async_props"]
+    unnamed = {"Properties": {"DashboardName": Match.absent()}}
+    assert by_name["template"].get_resource_id(DASHBOARD, unnamed) == by_name["async_id"]
 
 
 @pytest.mark.parametrize(

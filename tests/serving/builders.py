@@ -11,7 +11,7 @@ import os
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -86,28 +86,8 @@ def variant(name: str, model: IModel, **kwargs: Any) -> ProductionVariant:
 
 
 # -- template helpers ---------------------------------------------------------------------
-
-
-def template(stack: cdk.Stack) -> dict[str, Any]:
-    """The synthesized template of ``stack`` as JSON (read once: each read crosses jsii)."""
-    return dict(Template.from_stack(stack).to_json())
-
-
-def resources(tpl: Mapping[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
-    """Logical id -> resource, for every resource of ``cfn_type``."""
-    return {k: v for k, v in tpl.get("Resources", {}).items() if v["Type"] == cfn_type}
-
-
-def only(tpl: Mapping[str, Any], cfn_type: str) -> tuple[str, dict[str, Any]]:
-    """The one resource of ``cfn_type`` (fails when there are none or several)."""
-    found = resources(tpl, cfn_type)
-    assert len(found) == 1, f"expected one {cfn_type}, found {sorted(found)}"
-    return next(iter(found.items()))
-
-
-def props(tpl: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
-    """The Properties of one resource."""
-    return tpl["Resources"][logical_id].get("Properties", {})
+# Template reads use aws_cdk.assertions (Template, Match, Capture); these helpers only name
+# resources and compute over what an assertion cannot state directly (IAM statement sets).
 
 
 def logical_id(construct: IConstruct) -> str:
@@ -117,10 +97,14 @@ def logical_id(construct: IConstruct) -> str:
     return str(cdk.Stack.of(construct).resolve(element.logical_id))  # type: ignore[attr-defined]
 
 
-def policy_statements(tpl: Mapping[str, Any], model: Model) -> list[dict[str, Any]]:
-    """The statements of a model's managed execution policy."""
-    document = props(tpl, logical_id(model.policy))["PolicyDocument"]
-    return document["Statement"]
+def policy_statements(template: Template, model: Model) -> list[dict[str, Any]]:
+    """The statements of a model's managed execution policy, the only one on its role."""
+    found = template.find_resources(
+        "AWS::IAM::ManagedPolicy", {"Properties": {"Roles": [ref(model.role)]}}
+    )
+    assert list(found) == [logical_id(model.policy)], sorted(found)
+    policy = found[logical_id(model.policy)]
+    return policy["Properties"]["PolicyDocument"]["Statement"]  # type: ignore[no-any-return]
 
 
 def as_list(value: Any) -> list[Any]:

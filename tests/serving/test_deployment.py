@@ -9,29 +9,29 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk.assertions import Match, Template
 
 from constructs_lib.serving import Capacity, DeploymentPolicy, Endpoint, Model
 
 from .builders import (
     as_list,
     get_att,
-    logical_id,
     new_app,
     new_model,
     new_stack,
     policy_statements,
-    props,
+    ref,
     statements_with,
-    template,
     variant,
 )
 
 IMPORTED_ALARM_ARN = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:churn-latency-p99"
+ENDPOINT = "AWS::SageMaker::Endpoint"
 
 
 @dataclass
 class Built:
-    tpl: dict[str, Any]
+    template: Template
     endpoints: dict[str, Endpoint]
     models: list[Model]
     errors_alarm: cloudwatch.Alarm
@@ -106,123 +106,202 @@ def built() -> Built:
         name: Endpoint(stack, name, variants=variants, deployment_policy=policy)
         for name, (policy, variants) in policies.items()
     }
-    return Built(template(stack), endpoints, [blue, green], errors_alarm, lone_model)
+    return Built(Template.from_stack(stack), endpoints, [blue, green], errors_alarm, lone_model)
 
 
-def deployment_config(built: Built, name: str) -> dict[str, Any]:
-    return props(built.tpl, logical_id(built.endpoints[name]))["DeploymentConfig"]
+def assert_deployment_config(built: Built, name: str, expected: Any) -> None:
+    """Endpoint ``name`` renders a DeploymentConfig that matches ``expected``."""
+    endpoint = built.endpoints[name]
+    built.template.has_resource_properties(
+        ENDPOINT,
+        {
+            # Its own config: this endpoint and no other.
+            "EndpointConfigName": cdk.Stack.of(endpoint).resolve(endpoint.endpoint_config_name),
+            "DeploymentConfig": expected,
+        },
+    )
 
 
 def test_default_policy_is_blue_green_all_at_once_without_baking(built: Built) -> None:
-    expected = {
-        "BlueGreenUpdatePolicy": {
-            "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
+    expected = Match.object_equals(
+        {
+            "BlueGreenUpdatePolicy": {
+                "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
+            }
         }
-    }
-    assert deployment_config(built, "Default") == expected
-    assert deployment_config(built, "AllAtOnce") == expected
+    )
+    assert_deployment_config(built, "Default", expected)
+    assert_deployment_config(built, "AllAtOnce", expected)
 
 
 def test_all_at_once_with_alarms_bakes_five_minutes(built: Built) -> None:
-    config = deployment_config(built, "AllAtOnceAlarmed")
-    assert config["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"] == {
-        "Type": "ALL_AT_ONCE",
-        "WaitIntervalInSeconds": 300,
-    }
-    assert config["AutoRollbackConfiguration"] == {
-        "Alarms": [{"AlarmName": {"Ref": logical_id(built.errors_alarm)}}]
-    }
+    assert_deployment_config(
+        built,
+        "AllAtOnceAlarmed",
+        {
+            "BlueGreenUpdatePolicy": {
+                "TrafficRoutingConfiguration": Match.object_equals(
+                    {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 300}
+                )
+            },
+            "AutoRollbackConfiguration": Match.object_equals(
+                {"Alarms": [{"AlarmName": ref(built.errors_alarm)}]}
+            ),
+        },
+    )
 
 
 def test_canary_by_percent(built: Built) -> None:
-    config = deployment_config(built, "CanaryPercent")
-    assert config["BlueGreenUpdatePolicy"] == {
-        "TrafficRoutingConfiguration": {
-            "Type": "CANARY",
-            "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 20},
-            "WaitIntervalInSeconds": 600,
-        }
-    }
+    assert_deployment_config(
+        built,
+        "CanaryPercent",
+        {
+            "BlueGreenUpdatePolicy": Match.object_equals(
+                {
+                    "TrafficRoutingConfiguration": {
+                        "Type": "CANARY",
+                        "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 20},
+                        "WaitIntervalInSeconds": 600,
+                    }
+                }
+            )
+        },
+    )
 
 
 def test_canary_defaults_to_ten_percent_for_five_minutes(built: Built) -> None:
-    routing = deployment_config(built, "CanaryDefaults")["BlueGreenUpdatePolicy"][
-        "TrafficRoutingConfiguration"
-    ]
-    assert routing == {
-        "Type": "CANARY",
-        "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10},
-        "WaitIntervalInSeconds": 300,
-    }
-    assert "AutoRollbackConfiguration" not in deployment_config(built, "CanaryDefaults")
+    assert_deployment_config(
+        built,
+        "CanaryDefaults",
+        {
+            "BlueGreenUpdatePolicy": {
+                "TrafficRoutingConfiguration": Match.object_equals(
+                    {
+                        "Type": "CANARY",
+                        "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10},
+                        "WaitIntervalInSeconds": 300,
+                    }
+                )
+            },
+            "AutoRollbackConfiguration": Match.absent(),
+        },
+    )
 
 
 def test_canary_by_instance_count(built: Built) -> None:
-    routing = deployment_config(built, "CanaryCount")["BlueGreenUpdatePolicy"][
-        "TrafficRoutingConfiguration"
-    ]
-    assert routing["CanarySize"] == {"Type": "INSTANCE_COUNT", "Value": 2}
+    assert_deployment_config(
+        built,
+        "CanaryCount",
+        {
+            "BlueGreenUpdatePolicy": {
+                "TrafficRoutingConfiguration": {
+                    "CanarySize": Match.object_equals({"Type": "INSTANCE_COUNT", "Value": 2})
+                }
+            }
+        },
+    )
 
 
 def test_linear(built: Built) -> None:
-    assert deployment_config(built, "Linear") == {
-        "BlueGreenUpdatePolicy": {
-            "TrafficRoutingConfiguration": {
-                "Type": "LINEAR",
-                "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
-                "WaitIntervalInSeconds": 120,
+    assert_deployment_config(
+        built,
+        "Linear",
+        Match.object_equals(
+            {
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {
+                        "Type": "LINEAR",
+                        "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
+                        "WaitIntervalInSeconds": 120,
+                    }
+                }
             }
-        }
-    }
-    routing = deployment_config(built, "LinearDefaults")["BlueGreenUpdatePolicy"][
-        "TrafficRoutingConfiguration"
-    ]
-    assert routing["LinearStepSize"] == {"Type": "CAPACITY_PERCENT", "Value": 20}
-    assert routing["WaitIntervalInSeconds"] == 300
+        ),
+    )
+    assert_deployment_config(
+        built,
+        "LinearDefaults",
+        {
+            "BlueGreenUpdatePolicy": {
+                "TrafficRoutingConfiguration": {
+                    "LinearStepSize": Match.object_equals(
+                        {"Type": "CAPACITY_PERCENT", "Value": 20}
+                    ),
+                    "WaitIntervalInSeconds": 300,
+                }
+            }
+        },
+    )
 
 
 def test_rolling_with_rollback_batch_size(built: Built) -> None:
-    config = deployment_config(built, "Rolling")
-    assert "BlueGreenUpdatePolicy" not in config
-    assert config["RollingUpdatePolicy"] == {
-        "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 10},
-        "WaitIntervalInSeconds": 90,
-        "MaximumExecutionTimeoutInSeconds": 7200,
-        "RollbackMaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 2},
-    }
-    assert config["AutoRollbackConfiguration"] == {
-        "Alarms": [{"AlarmName": {"Ref": logical_id(built.errors_alarm)}}]
-    }
+    assert_deployment_config(
+        built,
+        "Rolling",
+        {
+            "BlueGreenUpdatePolicy": Match.absent(),
+            "RollingUpdatePolicy": Match.object_equals(
+                {
+                    "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 10},
+                    "WaitIntervalInSeconds": 90,
+                    "MaximumExecutionTimeoutInSeconds": 7200,
+                    "RollbackMaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 2},
+                }
+            ),
+            "AutoRollbackConfiguration": Match.object_equals(
+                {"Alarms": [{"AlarmName": ref(built.errors_alarm)}]}
+            ),
+        },
+    )
 
 
 def test_rolling_defaults(built: Built) -> None:
-    assert deployment_config(built, "RollingDefaults") == {
-        "RollingUpdatePolicy": {
-            "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
-            "WaitIntervalInSeconds": 300,
-        }
-    }
+    assert_deployment_config(
+        built,
+        "RollingDefaults",
+        Match.object_equals(
+            {
+                "RollingUpdatePolicy": {
+                    "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
+                    "WaitIntervalInSeconds": 300,
+                }
+            }
+        ),
+    )
 
 
 def test_termination_wait_and_max_execution_time(built: Built) -> None:
-    policy = deployment_config(built, "Terminating")["BlueGreenUpdatePolicy"]
-    assert policy["TerminationWaitInSeconds"] == 900
-    assert policy["MaximumExecutionTimeoutInSeconds"] == 10800
-    assert policy["TrafficRoutingConfiguration"]["Type"] == "CANARY"
+    assert_deployment_config(
+        built,
+        "Terminating",
+        {
+            "BlueGreenUpdatePolicy": {
+                "TerminationWaitInSeconds": 900,
+                "MaximumExecutionTimeoutInSeconds": 10800,
+                "TrafficRoutingConfiguration": {"Type": "CANARY"},
+            }
+        },
+    )
 
 
 def test_rollback_alarms_are_rendered_by_name(built: Built) -> None:
-    alarms = deployment_config(built, "CanaryPercent")["AutoRollbackConfiguration"]["Alarms"]
-    assert alarms == [
-        {"AlarmName": {"Ref": logical_id(built.errors_alarm)}},
-        {"AlarmName": "churn-latency-p99"},
-    ]
+    assert_deployment_config(
+        built,
+        "CanaryPercent",
+        {
+            "AutoRollbackConfiguration": {
+                "Alarms": Match.array_equals(
+                    [{"AlarmName": ref(built.errors_alarm)}, {"AlarmName": "churn-latency-p99"}]
+                )
+            }
+        },
+    )
 
 
 def test_model_roles_may_describe_the_rollback_alarms_only(built: Built) -> None:
     for model in built.models:
         described = statements_with(
-            policy_statements(built.tpl, model), "cloudwatch:DescribeAlarms"
+            policy_statements(built.template, model), "cloudwatch:DescribeAlarms"
         )
         resources = [r for s in described for r in as_list(s["Resource"])]
         assert get_att(built.errors_alarm, "Arn") in resources
@@ -230,7 +309,7 @@ def test_model_roles_may_describe_the_rollback_alarms_only(built: Built) -> None
         assert "*" not in resources
         assert all(s["Action"] == "cloudwatch:DescribeAlarms" for s in described)
     lone = statements_with(
-        policy_statements(built.tpl, built.lone_model), "cloudwatch:DescribeAlarms"
+        policy_statements(built.template, built.lone_model), "cloudwatch:DescribeAlarms"
     )
     assert [s["Resource"] for s in lone] == [get_att(built.errors_alarm, "Arn")]
 
@@ -268,8 +347,13 @@ def test_composite_rollback_alarm_only_as_an_explicit_opt_in() -> None:
             rollback_alarms=[composite], allow_composite_alarms=True
         ),
     )
-    (endpoint,) = [
-        r for r in template(stack)["Resources"].values() if r["Type"] == "AWS::SageMaker::Endpoint"
-    ]
-    alarms = endpoint["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
-    assert alarms == [{"AlarmName": {"Ref": logical_id(composite)}}]
+    Template.from_stack(stack).has_resource_properties(
+        ENDPOINT,
+        {
+            "DeploymentConfig": {
+                "AutoRollbackConfiguration": {
+                    "Alarms": Match.array_equals([{"AlarmName": ref(composite)}])
+                }
+            }
+        },
+    )

@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Match, Template
 
 from constructs_lib.core import InvalidPropsError
 from constructs_lib.serving import (
@@ -29,19 +29,19 @@ from .builders import (
     assert_names,
     flat,
     get_att,
-    logical_id,
     new_app,
     new_model,
     new_stack,
-    only,
     policy_statements,
-    resources,
+    ref,
     statements_with,
-    template,
     variant,
 )
 
 USER_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+CONFIG = "AWS::SageMaker::EndpointConfig"
+ENDPOINT = "AWS::SageMaker::Endpoint"
+KMS_KEY = "AWS::KMS::Key"
 INVOKE_ACTIONS = [
     "sagemaker:InvokeEndpoint",
     "sagemaker:InvokeEndpointAsync",
@@ -51,22 +51,14 @@ INVOKE_ACTIONS = [
 
 @dataclass
 class Case:
-    """One synthesized endpoint stack."""
+    """One synthesized endpoint stack: one EndpointConfig, one Endpoint."""
 
-    tpl: dict[str, Any]
+    template: Template
     endpoint: Endpoint
     models: list[Model]
 
-    @property
-    def config(self) -> dict[str, Any]:
-        return only(self.tpl, "AWS::SageMaker::EndpointConfig")[1]["Properties"]
-
-    @property
-    def endpoint_props(self) -> dict[str, Any]:
-        return only(self.tpl, "AWS::SageMaker::Endpoint")[1]["Properties"]
-
     def statements(self, index: int = 0) -> list[dict[str, Any]]:
-        return policy_statements(self.tpl, self.models[index])
+        return policy_statements(self.template, self.models[index])
 
 
 @dataclass
@@ -203,20 +195,20 @@ def built() -> Built:
     )
 
     return Built(
-        ab=Case(template(ab_stack), ab, [champion, challenger]),
+        ab=Case(Template.from_stack(ab_stack), ab, [champion, challenger]),
         invoker=invoker,
-        shadow=Case(template(shadow_stack), shadow, [prod, candidate]),
+        shadow=Case(Template.from_stack(shadow_stack), shadow, [prod, candidate]),
         capture_key=capture_key,
-        serverless=Case(template(serverless_stack), serverless, [serverless_model]),
-        async_=Case(template(async_stack), async_, [async_model]),
+        serverless=Case(Template.from_stack(serverless_stack), serverless, [serverless_model]),
+        async_=Case(Template.from_stack(async_stack), async_, [async_model]),
         success_topic=success_topic,
         error_topic=error_topic,
         topic_key=topic_key,
-        user_key=Case(template(user_key_stack), user_key, [user_key_model]),
-        no_retain=Case(template(no_retain_stack), no_retain, [no_retain_model]),
-        named=Case(template(named_stack), named, [named_model]),
-        nvme=Case(template(nvme_stack), nvme, [nvme_model]),
-        root_capture=Case(template(root_stack), root_capture, [root_model]),
+        user_key=Case(Template.from_stack(user_key_stack), user_key, [user_key_model]),
+        no_retain=Case(Template.from_stack(no_retain_stack), no_retain, [no_retain_model]),
+        named=Case(Template.from_stack(named_stack), named, [named_model]),
+        nvme=Case(Template.from_stack(nvme_stack), nvme, [nvme_model]),
+        root_capture=Case(Template.from_stack(root_stack), root_capture, [root_model]),
     )
 
 
@@ -238,55 +230,77 @@ def all_cases(built: Built) -> list[Case]:
 
 
 def test_ab_variants_carry_their_weights_models_and_capacity(built: Built) -> None:
-    champion, challenger = built.ab.config["ProductionVariants"]
-    assert champion == {
-        "VariantName": "champion",
-        "ModelName": get_att(built.ab.models[0], "ModelName"),
-        "InitialVariantWeight": 0.8,
-        "InstanceType": "ml.m5.large",
-        "InitialInstanceCount": 2,
-    }
-    assert challenger == {
-        "VariantName": "challenger",
-        "ModelName": get_att(built.ab.models[1], "ModelName"),
-        "InitialVariantWeight": 0.2,
-        "InstanceType": "ml.c5.xlarge",
-        "InitialInstanceCount": 1,
-    }
+    built.ab.template.has_resource_properties(
+        CONFIG,
+        {
+            "ProductionVariants": Match.array_equals(
+                [
+                    {
+                        "VariantName": "champion",
+                        "ModelName": get_att(built.ab.models[0], "ModelName"),
+                        "InitialVariantWeight": 0.8,
+                        "InstanceType": "ml.m5.large",
+                        "InitialInstanceCount": 2,
+                    },
+                    {
+                        "VariantName": "challenger",
+                        "ModelName": get_att(built.ab.models[1], "ModelName"),
+                        "InitialVariantWeight": 0.2,
+                        "InstanceType": "ml.c5.xlarge",
+                        "InitialInstanceCount": 1,
+                    },
+                ]
+            )
+        },
+    )
     assert built.ab.endpoint.variant_names == ["champion", "challenger"]
 
 
 def test_shadow_variant_is_rendered_as_shadow_production_variant(built: Built) -> None:
-    config = built.shadow.config
-    assert [v["VariantName"] for v in config["ProductionVariants"]] == ["prod"]
-    (shadow,) = config["ShadowProductionVariants"]
-    assert shadow["VariantName"] == "candidate"
-    assert shadow["ModelName"] == get_att(built.shadow.models[1], "ModelName")
-    assert shadow["InitialVariantWeight"] == 0.5
+    built.shadow.template.has_resource_properties(
+        CONFIG,
+        {
+            "ProductionVariants": [{"VariantName": "prod"}],
+            "ShadowProductionVariants": [
+                {
+                    "VariantName": "candidate",
+                    "ModelName": get_att(built.shadow.models[1], "ModelName"),
+                    "InitialVariantWeight": 0.5,
+                }
+            ],
+        },
+    )
     assert built.shadow.endpoint.shadow_variant is not None
     assert built.shadow.endpoint.shadow_variant.is_shadow
-    assert "ShadowProductionVariants" not in built.ab.config
+    built.ab.template.has_resource_properties(CONFIG, {"ShadowProductionVariants": Match.absent()})
 
 
 def test_serverless_variant_has_no_instances_and_no_volume_key(built: Built) -> None:
-    (main,) = built.serverless.config["ProductionVariants"]
-    assert main["ServerlessConfig"] == {
-        "MemorySizeInMB": 4096,
-        "MaxConcurrency": 50,
-        "ProvisionedConcurrency": 5,
-    }
-    assert "InstanceType" not in main
-    assert "InitialInstanceCount" not in main
-    assert "KmsKeyId" not in built.serverless.config
-    assert resources(built.serverless.tpl, "AWS::KMS::Key") == {}
+    built.serverless.template.has_resource_properties(
+        CONFIG,
+        {
+            "ProductionVariants": [
+                {
+                    "ServerlessConfig": Match.object_equals(
+                        {"MemorySizeInMB": 4096, "MaxConcurrency": 50, "ProvisionedConcurrency": 5}
+                    ),
+                    "InstanceType": Match.absent(),
+                    "InitialInstanceCount": Match.absent(),
+                }
+            ],
+            "KmsKeyId": Match.absent(),
+        },
+    )
+    built.serverless.template.resource_count_is(KMS_KEY, 0)
     assert built.serverless.endpoint.variants[0].is_serverless
 
 
 def test_serverless_endpoint_has_no_deployment_guardrails(built: Built) -> None:
     # "Deployment guardrails only apply to Asynchronous inference and Real-time inference
     # endpoint types": a serverless endpoint gets no DeploymentConfig at all.
-    (endpoint,) = resources(built.serverless.tpl, "AWS::SageMaker::Endpoint").values()
-    assert "DeploymentConfig" not in endpoint["Properties"]
+    built.serverless.template.has_resource_properties(
+        ENDPOINT, {"DeploymentConfig": Match.absent()}
+    )
     assert built.serverless.endpoint.deployment_policy is None
 
 
@@ -294,16 +308,25 @@ def test_serverless_endpoint_has_no_deployment_guardrails(built: Built) -> None:
 
 
 def test_async_config_renders_output_notifications_and_client(built: Built) -> None:
-    config = built.async_.config["AsyncInferenceConfig"]
-    output = config["OutputConfig"]
-    assert output["S3OutputPath"] == f"s3://{BUCKET_NAME}/async-output"
-    assert output["S3FailurePath"] == f"s3://{BUCKET_NAME}/async-failures"
-    assert output["NotificationConfig"] == {
-        "SuccessTopic": {"Ref": logical_id(built.success_topic)},
-        "ErrorTopic": {"Ref": logical_id(built.error_topic)},
-    }
-    assert "KmsKeyId" not in output
-    assert config["ClientConfig"] == {"MaxConcurrentInvocationsPerInstance": 4}
+    built.async_.template.has_resource_properties(
+        CONFIG,
+        {
+            "AsyncInferenceConfig": {
+                "OutputConfig": {
+                    "S3OutputPath": f"s3://{BUCKET_NAME}/async-output",
+                    "S3FailurePath": f"s3://{BUCKET_NAME}/async-failures",
+                    "NotificationConfig": Match.object_equals(
+                        {
+                            "SuccessTopic": ref(built.success_topic),
+                            "ErrorTopic": ref(built.error_topic),
+                        }
+                    ),
+                    "KmsKeyId": Match.absent(),
+                },
+                "ClientConfig": Match.object_equals({"MaxConcurrentInvocationsPerInstance": 4}),
+            }
+        },
+    )
     assert built.async_.endpoint.is_async
 
 
@@ -313,7 +336,7 @@ def test_async_model_role_may_publish_and_write_results(built: Built) -> None:
         flat(r) for s in statements_with(statements, "sns:Publish") for r in as_list(s["Resource"])
     ]
     assert sorted(published) == sorted(
-        [f"<{logical_id(built.success_topic)}>", f"<{logical_id(built.error_topic)}>"]
+        [flat(ref(built.success_topic)), flat(ref(built.error_topic))]
     )
     writes = {
         flat(r) for s in statements_with(statements, "s3:PutObject") for r in as_list(s["Resource"])
@@ -333,17 +356,23 @@ def test_async_model_role_may_publish_and_write_results(built: Built) -> None:
 
 
 def test_data_capture_config(built: Built) -> None:
-    capture = built.ab.config["DataCaptureConfig"]
-    assert capture == {
-        "EnableCapture": True,
-        "InitialSamplingPercentage": 25,
-        "DestinationS3Uri": f"s3://{BUCKET_NAME}/capture/churn",
-        "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
-        "CaptureContentTypeHeader": {
-            "JsonContentTypes": ["application/json"],
-            "CsvContentTypes": ["text/csv"],
+    built.ab.template.has_resource_properties(
+        CONFIG,
+        {
+            "DataCaptureConfig": Match.object_equals(
+                {
+                    "EnableCapture": True,
+                    "InitialSamplingPercentage": 25,
+                    "DestinationS3Uri": f"s3://{BUCKET_NAME}/capture/churn",
+                    "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+                    "CaptureContentTypeHeader": {
+                        "JsonContentTypes": ["application/json"],
+                        "CsvContentTypes": ["text/csv"],
+                    },
+                }
+            )
         },
-    }
+    )
 
 
 def test_data_capture_write_is_granted_under_the_prefix_to_every_model(built: Built) -> None:
@@ -354,19 +383,26 @@ def test_data_capture_write_is_granted_under_the_prefix_to_every_model(built: Bu
 
 
 def test_data_capture_at_the_bucket_root_grants_the_whole_bucket(built: Built) -> None:
-    capture = built.root_capture.config["DataCaptureConfig"]
-    assert capture["DestinationS3Uri"] == f"s3://{BUCKET_NAME}/"
+    built.root_capture.template.has_resource_properties(
+        CONFIG, {"DataCaptureConfig": {"DestinationS3Uri": f"s3://{BUCKET_NAME}/"}}
+    )
     (write,) = statements_with(built.root_capture.statements(), "s3:PutObject")
     assert flat(write["Resource"]) == f"arn:<AWS::Partition>:s3:::{BUCKET_NAME}/*"
 
 
 def test_data_capture_input_only_with_its_own_key(built: Built) -> None:
-    capture = built.shadow.config["DataCaptureConfig"]
-    assert capture["CaptureOptions"] == [{"CaptureMode": "Input"}]
-    assert capture["DestinationS3Uri"] == f"s3://{BUCKET_NAME}/data-capture"
-    assert capture["InitialSamplingPercentage"] == 20
     key = built.capture_key
-    assert capture["KmsKeyId"] == get_att(key, "Arn")
+    built.shadow.template.has_resource_properties(
+        CONFIG,
+        {
+            "DataCaptureConfig": {
+                "CaptureOptions": Match.array_equals([{"CaptureMode": "Input"}]),
+                "DestinationS3Uri": f"s3://{BUCKET_NAME}/data-capture",
+                "InitialSamplingPercentage": 20,
+                "KmsKeyId": get_att(key, "Arn"),
+            }
+        },
+    )
     # Production and shadow models both write captures and may encrypt them.
     for index in (0, 1):
         statements = built.shadow.statements(index)
@@ -380,22 +416,28 @@ def test_data_capture_input_only_with_its_own_key(built: Built) -> None:
 
 
 def test_volume_key_is_created_with_rotation_and_retained(built: Built) -> None:
-    key_id, key = only(built.ab.tpl, "AWS::KMS::Key")
-    assert key["Properties"]["EnableKeyRotation"] is True
-    assert key["DeletionPolicy"] == "Retain"
-    assert key["UpdateReplacePolicy"] == "Retain"
-    assert built.ab.config["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    template = built.ab.template
+    template.resource_count_is(KMS_KEY, 1)
+    key_id = template.get_resource_id(
+        KMS_KEY,
+        {
+            "Properties": {"EnableKeyRotation": True},
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+        },
+    )
+    template.has_resource_properties(CONFIG, {"KmsKeyId": {"Fn::GetAtt": [key_id, "Arn"]}})
     assert built.ab.endpoint.encryption_key is not None
 
 
 def test_user_volume_key_is_passed_through(built: Built) -> None:
-    assert built.user_key.config["KmsKeyId"] == USER_KEY_ARN
-    assert resources(built.user_key.tpl, "AWS::KMS::Key") == {}
+    built.user_key.template.has_resource_properties(CONFIG, {"KmsKeyId": USER_KEY_ARN})
+    built.user_key.template.resource_count_is(KMS_KEY, 0)
 
 
 def test_local_nvme_instance_gets_no_volume_key(built: Built) -> None:
-    assert "KmsKeyId" not in built.nvme.config
-    assert resources(built.nvme.tpl, "AWS::KMS::Key") == {}
+    built.nvme.template.has_resource_properties(CONFIG, {"KmsKeyId": Match.absent()})
+    built.nvme.template.resource_count_is(KMS_KEY, 0)
     assert built.nvme.endpoint.encryption_key is None
 
 
@@ -404,52 +446,72 @@ def test_local_nvme_instance_gets_no_volume_key(built: Built) -> None:
 
 def test_config_has_no_fixed_name_and_endpoint_points_at_it(built: Built) -> None:
     for case in all_cases(built):
-        config_id, config = only(case.tpl, "AWS::SageMaker::EndpointConfig")
-        assert "EndpointConfigName" not in config["Properties"]
-        assert case.endpoint_props["EndpointConfigName"] == {
-            "Fn::GetAtt": [config_id, "EndpointConfigName"]
-        }
+        case.template.resource_count_is(CONFIG, 1)
+        case.template.resource_count_is(ENDPOINT, 1)
+        config_id = case.template.get_resource_id(
+            CONFIG, {"Properties": {"EndpointConfigName": Match.absent()}}
+        )
+        case.template.has_resource_properties(
+            ENDPOINT, {"EndpointConfigName": {"Fn::GetAtt": [config_id, "EndpointConfigName"]}}
+        )
 
 
 def test_endpoint_name_is_generated_unless_given(built: Built) -> None:
-    assert "EndpointName" not in built.ab.endpoint_props
-    assert built.named.endpoint_props["EndpointName"] == "churn"
+    built.ab.template.has_resource_properties(ENDPOINT, {"EndpointName": Match.absent()})
+    built.named.template.has_resource_properties(ENDPOINT, {"EndpointName": "churn"})
 
 
 def test_variant_properties_are_retained_except_weights_by_default(built: Built) -> None:
     for case in all_cases(built):
         if case is built.no_retain:
             continue
-        assert case.endpoint_props["RetainAllVariantProperties"] is True
-        assert case.endpoint_props["ExcludeRetainedVariantProperties"] == [
-            {"VariantPropertyType": "DesiredWeight"}
-        ]
+        case.template.has_resource_properties(
+            ENDPOINT,
+            {
+                "RetainAllVariantProperties": True,
+                "ExcludeRetainedVariantProperties": Match.array_equals(
+                    [{"VariantPropertyType": "DesiredWeight"}]
+                ),
+            },
+        )
 
 
 def test_variant_properties_are_not_retained_when_told(built: Built) -> None:
-    assert "RetainAllVariantProperties" not in built.no_retain.endpoint_props
-    assert "ExcludeRetainedVariantProperties" not in built.no_retain.endpoint_props
+    built.no_retain.template.has_resource_properties(
+        ENDPOINT,
+        {
+            "RetainAllVariantProperties": Match.absent(),
+            "ExcludeRetainedVariantProperties": Match.absent(),
+        },
+    )
 
 
 # -- grants ------------------------------------------------------------------------------
 
 
-def invoke_statements(tpl: dict[str, Any], role: iam.Role) -> list[dict[str, Any]]:
-    role_ref = {"Ref": logical_id(role)}
-    found = []
-    for policy in resources(tpl, "AWS::IAM::Policy").values():
-        if role_ref in policy["Properties"]["Roles"]:
-            found += policy["Properties"]["PolicyDocument"]["Statement"]
-    return found
-
-
 def test_grant_invoke_allows_all_invoke_apis_on_the_endpoint_arn(built: Built) -> None:
-    (statement,) = invoke_statements(built.ab.tpl, built.invoker)
-    assert statement == {
-        "Action": INVOKE_ACTIONS,
-        "Effect": "Allow",
-        "Resource": get_att(built.ab.endpoint, "EndpointArn"),
-    }
+    template = built.ab.template
+    # One policy on the invoker's role, with one statement: nothing else is granted.
+    template.resource_properties_count_is(
+        "AWS::IAM::Policy", {"Roles": Match.array_with([ref(built.invoker)])}, 1
+    )
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": Match.array_with([ref(built.invoker)]),
+            "PolicyDocument": {
+                "Statement": Match.array_equals(
+                    [
+                        {
+                            "Action": INVOKE_ACTIONS,
+                            "Effect": "Allow",
+                            "Resource": get_att(built.ab.endpoint, "EndpointArn"),
+                        }
+                    ]
+                )
+            },
+        },
+    )
 
 
 def test_endpoint_arn_is_the_arn_sagemaker_reports(built: Built) -> None:
@@ -569,11 +631,18 @@ def test_imported_endpoints_offer_metrics_and_grants_like_owned_ones() -> None:
     assert latency.dimensions == {"EndpointName": "Churn-Prod", "VariantName": "champion"}
     role = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
     by_name.grant_invoke(role)
-    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    # SageMaker lower-cases endpoint names in its ARNs.
-    assert flat(statement["Resource"]) == (
-        "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/churn-prod"
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::Policy", 1)
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                # SageMaker lower-cases endpoint names in its ARNs.
+                "Statement": [
+                    {"Resource": "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/churn-prod"}
+                ]
+            }
+        },
     )
 
 

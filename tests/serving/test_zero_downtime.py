@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Capture, Match, Template
 from cfnlint.api import lint
 
 from constructs_lib.serving import (
@@ -35,16 +35,7 @@ from constructs_lib.serving import (
     ModelData,
 )
 
-from .builders import (
-    artifact_bucket,
-    new_app,
-    new_stack,
-    only,
-    props,
-    resources,
-    template,
-    variant,
-)
+from .builders import artifact_bucket, new_app, new_stack, variant
 
 RELEASES = {
     "v1": {"tag": "1.4.0", "data": "models/churn/v1/model.tar.gz", "weights": (0.9, 0.1),
@@ -52,9 +43,13 @@ RELEASES = {
     "v2": {"tag": "1.5.0", "data": "models/churn/v2/model.tar.gz", "weights": (0.5, 0.5),
            "challenger_type": "ml.m5.xlarge"},
 }  # fmt: skip
+ENDPOINT = "AWS::SageMaker::Endpoint"
+CONFIG = "AWS::SageMaker::EndpointConfig"
+MODEL = "AWS::SageMaker::Model"
+SCALABLE_TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
 
 
-def build(version: str) -> dict[str, Any]:
+def build(version: str) -> Template:
     """The production stack of one release."""
     release = RELEASES[version]
     stack = new_stack(new_app(), "Serving")
@@ -105,13 +100,13 @@ def build(version: str) -> dict[str, Any]:
         min_capacity=2, max_capacity=6
     )
     scaling.scale_on_invocations("InvocationsTracking", invocations_per_instance=200)
-    return template(stack)
+    return Template.from_stack(stack)
 
 
 @dataclass
 class Releases:
-    v1: dict[str, Any]
-    v2: dict[str, Any]
+    v1: Template
+    v2: Template
 
 
 @pytest.fixture(scope="module")
@@ -120,47 +115,56 @@ def releases() -> Releases:
 
 
 def test_the_endpoint_keeps_its_logical_id_and_name(releases: Releases) -> None:
-    id1, endpoint1 = only(releases.v1, "AWS::SageMaker::Endpoint")
-    id2, endpoint2 = only(releases.v2, "AWS::SageMaker::Endpoint")
-    assert id1 == id2
-    assert endpoint1["Properties"].get("EndpointName") == endpoint2["Properties"].get(
-        "EndpointName"
+    # One endpoint in each release, with no fixed name, under the same logical id.
+    unnamed = {"Properties": {"EndpointName": Match.absent()}}
+    for template in (releases.v1, releases.v2):
+        template.resource_count_is(ENDPOINT, 1)
+    assert releases.v1.get_resource_id(ENDPOINT, unnamed) == releases.v2.get_resource_id(
+        ENDPOINT, unnamed
     )
-    assert "EndpointName" not in endpoint2["Properties"]
 
 
 def test_the_config_keeps_its_logical_id_but_changes_so_it_is_replaced(
     releases: Releases,
 ) -> None:
-    id1, config1 = only(releases.v1, "AWS::SageMaker::EndpointConfig")
-    id2, config2 = only(releases.v2, "AWS::SageMaker::EndpointConfig")
+    for template in (releases.v1, releases.v2):
+        template.resource_count_is(CONFIG, 1)
+    ((id1, config1),) = releases.v1.find_resources(CONFIG).items()
+    ((id2, config2),) = releases.v2.find_resources(CONFIG).items()
     assert id1 == id2
     assert config1["Properties"] != config2["Properties"]
     # Every EndpointConfig property is create-only: CloudFormation creates a new config,
     # and with no fixed name the new one cannot collide with the old.
-    assert "EndpointConfigName" not in config1["Properties"]
-    assert "EndpointConfigName" not in config2["Properties"]
+    for template in (releases.v1, releases.v2):
+        template.has_resource_properties(CONFIG, {"EndpointConfigName": Match.absent()})
 
 
 def test_the_endpoint_points_at_the_replacement_config(releases: Releases) -> None:
-    for tpl in (releases.v1, releases.v2):
-        config_id, _ = only(tpl, "AWS::SageMaker::EndpointConfig")
-        (_, endpoint) = only(tpl, "AWS::SageMaker::Endpoint")
-        assert endpoint["Properties"]["EndpointConfigName"] == {
-            "Fn::GetAtt": [config_id, "EndpointConfigName"]
-        }
+    for template in (releases.v1, releases.v2):
+        template.resource_count_is(ENDPOINT, 1)
+        config_id = template.get_resource_id(CONFIG)
+        template.has_resource_properties(
+            ENDPOINT, {"EndpointConfigName": {"Fn::GetAtt": [config_id, "EndpointConfigName"]}}
+        )
 
 
 def test_new_models_replace_the_old_ones_without_name_collisions(releases: Releases) -> None:
-    models1 = resources(releases.v1, "AWS::SageMaker::Model")
-    models2 = resources(releases.v2, "AWS::SageMaker::Model")
+    models1 = releases.v1.find_resources(MODEL)
+    models2 = releases.v2.find_resources(MODEL)
     assert models1.keys() == models2.keys()
     for logical_id in models1:
-        before, after = props(releases.v1, logical_id), props(releases.v2, logical_id)
-        assert before["PrimaryContainer"] != after["PrimaryContainer"]
-        assert after["PrimaryContainer"]["Image"].endswith(":1.5.0")
-        assert after["PrimaryContainer"]["ModelDataUrl"].endswith("/v2/model.tar.gz")
-        assert "ModelName" not in after
+        before = models1[logical_id]["Properties"]["PrimaryContainer"]
+        assert before != models2[logical_id]["Properties"]["PrimaryContainer"]
+    releases.v2.all_resources_properties(
+        MODEL,
+        {
+            "PrimaryContainer": {
+                "Image": Match.string_like_regexp(r":1\.5\.0$"),
+                "ModelDataUrl": Match.string_like_regexp(r"/v2/model\.tar\.gz$"),
+            },
+            "ModelName": Match.absent(),
+        },
+    )
 
 
 def test_execution_permissions_get_a_new_policy_version_beside_the_old(
@@ -169,60 +173,78 @@ def test_execution_permissions_get_a_new_policy_version_beside_the_old(
     # The roles stay; each permission change is a new managed policy (new logical id), so
     # during the update a role holds the v1 and v2 grants and instances of the v1 model can
     # still start; CloudFormation deletes the v1 policy at cleanup, or the v2 one on rollback.
-    roles1 = resources(releases.v1, "AWS::IAM::Role")
-    roles2 = resources(releases.v2, "AWS::IAM::Role")
+    roles1 = releases.v1.find_resources("AWS::IAM::Role")
+    roles2 = releases.v2.find_resources("AWS::IAM::Role")
     assert roles1.keys() == roles2.keys()
-    policies1 = resources(releases.v1, "AWS::IAM::ManagedPolicy")
-    policies2 = resources(releases.v2, "AWS::IAM::ManagedPolicy")
+    policies1 = releases.v1.find_resources("AWS::IAM::ManagedPolicy")
+    policies2 = releases.v2.find_resources("AWS::IAM::ManagedPolicy")
     assert len(policies1) == len(policies2) == 2
     assert not policies1.keys() & policies2.keys()
-    for logical_id in resources(releases.v2, "AWS::SageMaker::Model"):
-        (depends_on,) = releases.v2["Resources"][logical_id]["DependsOn"]
+    # Each model waits for its own new policy (and nothing else) before it is created.
+    for model in releases.v2.find_resources(MODEL).values():
+        (depends_on,) = model["DependsOn"]
         assert depends_on in policies2
     # The same inputs give the same version: synth stays deterministic.
-    assert resources(build("v2"), "AWS::IAM::ManagedPolicy").keys() == policies2.keys()
+    policies_again = build("v2").find_resources("AWS::IAM::ManagedPolicy")
+    assert policies_again.keys() == policies2.keys()
 
 
 def test_instance_counts_survive_and_new_weights_apply(releases: Releases) -> None:
-    for tpl in (releases.v1, releases.v2):
-        (_, endpoint) = only(tpl, "AWS::SageMaker::Endpoint")
-        assert endpoint["Properties"]["RetainAllVariantProperties"] is True
-        assert endpoint["Properties"]["ExcludeRetainedVariantProperties"] == [
-            {"VariantPropertyType": "DesiredWeight"}
-        ]
-    (_, config2) = only(releases.v2, "AWS::SageMaker::EndpointConfig")
-    weights = {
-        v["VariantName"]: v["InitialVariantWeight"]
-        for v in config2["Properties"]["ProductionVariants"]
-    }
-    assert weights == {"champion": 0.5, "challenger": 0.5}
-    types = {
-        v["VariantName"]: v["InstanceType"] for v in config2["Properties"]["ProductionVariants"]
-    }
-    assert types == {"champion": "ml.m5.large", "challenger": "ml.m5.xlarge"}
+    for template in (releases.v1, releases.v2):
+        template.has_resource_properties(
+            ENDPOINT,
+            {
+                "RetainAllVariantProperties": True,
+                "ExcludeRetainedVariantProperties": Match.array_equals(
+                    [{"VariantPropertyType": "DesiredWeight"}]
+                ),
+            },
+        )
+    releases.v2.has_resource_properties(
+        CONFIG,
+        {
+            "ProductionVariants": [
+                {
+                    "VariantName": "champion",
+                    "InitialVariantWeight": 0.5,
+                    "InstanceType": "ml.m5.large",
+                },
+                {
+                    "VariantName": "challenger",
+                    "InitialVariantWeight": 0.5,
+                    "InstanceType": "ml.m5.xlarge",
+                },
+            ]
+        },
+    )
 
 
 def test_the_update_runs_under_the_same_guardrails(releases: Releases) -> None:
-    (_, endpoint1) = only(releases.v1, "AWS::SageMaker::Endpoint")
-    (_, endpoint2) = only(releases.v2, "AWS::SageMaker::Endpoint")
-    assert (
-        endpoint1["Properties"]["DeploymentConfig"] == endpoint2["Properties"]["DeploymentConfig"]
+    guardrails = Capture()
+    releases.v1.has_resource_properties(ENDPOINT, {"DeploymentConfig": guardrails})
+    releases.v2.has_resource_properties(
+        ENDPOINT, {"DeploymentConfig": Match.object_equals(guardrails.as_object())}
     )
-    routing = endpoint2["Properties"]["DeploymentConfig"]["BlueGreenUpdatePolicy"][
-        "TrafficRoutingConfiguration"
-    ]
-    assert routing["Type"] == "CANARY"
+    releases.v2.has_resource_properties(
+        ENDPOINT,
+        {
+            "DeploymentConfig": {
+                "BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {"Type": "CANARY"}}
+            }
+        },
+    )
 
 
 def test_the_scalable_target_is_untouched(releases: Releases) -> None:
-    targets1 = resources(releases.v1, "AWS::ApplicationAutoScaling::ScalableTarget")
-    targets2 = resources(releases.v2, "AWS::ApplicationAutoScaling::ScalableTarget")
-    assert targets1 == targets2
-    assert len(targets2) == 1
+    releases.v2.resource_count_is(SCALABLE_TARGET, 1)
+    # Same logical id, same resource (properties, dependencies and all).
+    assert releases.v1.find_resources(SCALABLE_TARGET) == releases.v2.find_resources(
+        SCALABLE_TARGET
+    )
 
 
-def test_both_releases_pass_cfn_lint() -> None:
-    for version in ("v1", "v2"):
-        matches = lint(json.dumps(build(version)), regions=["us-east-1", "eu-west-1"])
+def test_both_releases_pass_cfn_lint(releases: Releases) -> None:
+    for template in (releases.v1, releases.v2):
+        matches = lint(json.dumps(template.to_json()), regions=["us-east-1", "eu-west-1"])
         errors = [str(m) for m in matches if m.rule.id.startswith("E")]
         assert errors == [], errors

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, cx_api
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Capture, Match, Template
 from cfnlint.api import lint
 from syrupy.extensions.json import JSONSnapshotExtension
 
@@ -22,6 +22,11 @@ STACKS = [stack_name(CONFIG.project, env) for env in CONFIG.environments]
 # Regions with SageMaker real-time and serverless inference, checked by cfn-lint.
 LINT_REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
 _ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+PROD, DEV = "churn-prod-serving", "churn-dev-serving"
+ALARM = "AWS::CloudWatch::Alarm"
+COMPOSITE = "AWS::CloudWatch::CompositeAlarm"
+ENDPOINT = "AWS::SageMaker::Endpoint"
+MODEL = "AWS::SageMaker::Model"
 
 
 def _template(assembly: cx_api.CloudAssembly, name: str) -> dict[str, Any]:
@@ -31,6 +36,12 @@ def _template(assembly: cx_api.CloudAssembly, name: str) -> dict[str, Any]:
 def _scrub(value: Any) -> Any:
     """Replace asset hashes (content-derived, they change with the model artifact)."""
     return json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(value, sort_keys=True)))
+
+
+@pytest.fixture(scope="module")
+def templates(reference_assembly: cx_api.CloudAssembly) -> dict[str, Template]:
+    """Each stack's template, read once for the assertions of this module."""
+    return {name: Template.from_json(_template(reference_assembly, name)) for name in STACKS}
 
 
 @pytest.fixture
@@ -60,8 +71,8 @@ def test_no_unacknowledged_compliance_findings(reference_app: App) -> None:
     assert findings == [], "\n".join(map(str, findings))
 
 
-def test_prod_is_a_guarded_multi_az_ab_endpoint(reference_assembly: cx_api.CloudAssembly) -> None:
-    t = Template.from_json(_template(reference_assembly, "churn-prod-serving"))
+def test_prod_is_a_guarded_multi_az_ab_endpoint(templates: dict[str, Template]) -> None:
+    t = templates[PROD]
     t.has_resource_properties(
         "AWS::SageMaker::EndpointConfig",
         {
@@ -84,13 +95,14 @@ def test_prod_is_a_guarded_multi_az_ab_endpoint(reference_assembly: cx_api.Cloud
             "KmsKeyId": Match.any_value(),
         },
     )
+    rollback = Capture()
     t.has_resource_properties(
-        "AWS::SageMaker::Endpoint",
+        ENDPOINT,
         {
             "EndpointName": "churn-prod",
             "RetainAllVariantProperties": True,
             "DeploymentConfig": {
-                "AutoRollbackConfiguration": {"Alarms": Match.any_value()},
+                "AutoRollbackConfiguration": {"Alarms": rollback},
                 "BlueGreenUpdatePolicy": Match.object_like(
                     {
                         "TrafficRoutingConfiguration": {
@@ -103,24 +115,25 @@ def test_prod_is_a_guarded_multi_az_ab_endpoint(reference_assembly: cx_api.Cloud
             },
         },
     )
-    (endpoint,) = t.find_resources("AWS::SageMaker::Endpoint").values()
-    alarms = endpoint["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
-    assert 1 <= len(alarms) <= 10
+    t.resource_count_is(ENDPOINT, 1)
+    assert 1 <= len(rollback.as_array()) <= 10
     t.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 2)
     for target in t.find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values():
         assert target["Properties"]["MinCapacity"] >= 2
 
 
 def test_prod_rolls_back_on_metric_alarms_that_stay_quiet_without_traffic(
-    reference_assembly: cx_api.CloudAssembly,
+    templates: dict[str, Template],
 ) -> None:
     # SageMaker documents rollback alarms as metric alarms, and ends a deployment when the
     # old fleet trips one: no composite, nothing that breaches on missing data or low traffic.
-    t = Template.from_json(_template(reference_assembly, "churn-prod-serving"))
-    metric_alarms = t.find_resources("AWS::CloudWatch::Alarm")
-    (_, endpoint) = next(iter(t.find_resources("AWS::SageMaker::Endpoint").items()))
-    rollback = endpoint["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
-    ids = [a["AlarmName"]["Ref"] for a in rollback]
+    t = templates[PROD]
+    rollback = Capture()
+    t.has_resource_properties(
+        ENDPOINT, {"DeploymentConfig": {"AutoRollbackConfiguration": {"Alarms": rollback}}}
+    )
+    ids = [a["AlarmName"]["Ref"] for a in rollback.as_array()]
+    metric_alarms = t.find_resources(ALARM)
     assert all(i in metric_alarms for i in ids)
     names = sorted(metric_alarms[i]["Properties"]["AlarmName"] for i in ids)
     assert names == [
@@ -134,57 +147,48 @@ def test_prod_rolls_back_on_metric_alarms_that_stay_quiet_without_traffic(
 
 
 def test_dev_serverless_endpoint_has_no_deployment_guardrails(
-    reference_assembly: cx_api.CloudAssembly,
+    templates: dict[str, Template],
 ) -> None:
     # "Deployment guardrails only apply to Asynchronous inference and Real-time inference."
-    t = Template.from_json(_template(reference_assembly, "churn-dev-serving"))
-    (endpoint,) = t.find_resources("AWS::SageMaker::Endpoint").values()
-    assert "DeploymentConfig" not in endpoint["Properties"]
-    (model,) = t.find_resources("AWS::SageMaker::Model").values()
-    assert "EnableNetworkIsolation" not in model["Properties"]
+    t = templates[DEV]
+    t.resource_count_is(ENDPOINT, 1)
+    t.has_resource_properties(ENDPOINT, {"DeploymentConfig": Match.absent()})
+    t.resource_count_is(MODEL, 1)
+    t.has_resource_properties(MODEL, {"EnableNetworkIsolation": Match.absent()})
 
 
-def test_prod_models_run_with_network_isolation(reference_assembly: cx_api.CloudAssembly) -> None:
-    t = Template.from_json(_template(reference_assembly, "churn-prod-serving"))
-    models = t.find_resources("AWS::SageMaker::Model")
-    assert len(models) == 2
-    assert all(m["Properties"]["EnableNetworkIsolation"] is True for m in models.values())
+def test_prod_models_run_with_network_isolation(templates: dict[str, Template]) -> None:
+    t = templates[PROD]
+    t.resource_count_is(MODEL, 2)
+    t.all_resources_properties(MODEL, {"EnableNetworkIsolation": True})
 
 
 @pytest.mark.parametrize("name", STACKS)
-def test_every_alarm_notifies(reference_assembly: cx_api.CloudAssembly, name: str) -> None:
-    template = _template(reference_assembly, name)
-    t = Template.from_json(template)
-    alarms = {
-        **t.find_resources("AWS::CloudWatch::Alarm"),
-        **t.find_resources("AWS::CloudWatch::CompositeAlarm"),
-    }
-    assert alarms
-    for logical_id, alarm in alarms.items():
-        assert alarm["Properties"].get("AlarmActions"), logical_id
-    assert t.find_resources("AWS::CloudWatch::CompositeAlarm")
-    (_, endpoint) = next(iter(t.find_resources("AWS::SageMaker::Endpoint").items()))
+def test_every_alarm_notifies(templates: dict[str, Template], name: str) -> None:
+    t = templates[name]
+    # Metric and composite alarms alike (there are both), each with some action.
+    for cfn_type in (ALARM, COMPOSITE):
+        t.all_resources_properties(cfn_type, {"AlarmActions": Match.not_([])})
     # The container log group exists before SageMaker could create it on first invocation.
-    (log_group_id,) = [
-        k
-        for k, v in t.find_resources("AWS::Logs::LogGroup").items()
-        if "/aws/sagemaker/Endpoints/" in json.dumps(v["Properties"]["LogGroupName"])
-    ]
-    assert log_group_id in endpoint.get("DependsOn", [])
+    log_group_id = t.get_resource_id(
+        "AWS::Logs::LogGroup",
+        {"Properties": {"LogGroupName": Match.string_like_regexp("^/aws/sagemaker/Endpoints/")}},
+    )
+    t.resource_count_is(ENDPOINT, 1)
+    t.has_resource(ENDPOINT, {"DependsOn": Match.array_with([log_group_id])})
     t.resource_count_is("AWS::CloudWatch::Dashboard", 1)
     for rule in t.find_resources("AWS::Events::Rule").values():
         for target in rule["Properties"]["Targets"]:
             assert target["DeadLetterConfig"]["Arn"] and target["RetryPolicy"]
 
 
-def test_prod_has_an_audit_trail_and_tuned_alarms(reference_assembly: cx_api.CloudAssembly) -> None:
-    prod = Template.from_json(_template(reference_assembly, "churn-prod-serving"))
-    dev = Template.from_json(_template(reference_assembly, "churn-dev-serving"))
+def test_prod_has_an_audit_trail_and_tuned_alarms(templates: dict[str, Template]) -> None:
+    prod, dev = templates[PROD], templates[DEV]
     prod.resource_count_is("AWS::CloudTrail::Trail", 1)
     dev.resource_count_is("AWS::CloudTrail::Trail", 0)
     # model-latency threshold 500 ms in config -> 500000 microseconds, p99, low samples ignored.
     prod.has_resource_properties(
-        "AWS::CloudWatch::Alarm",
+        ALARM,
         {
             "AlarmName": "churn-prod-champion-model-latency",
             "ExtendedStatistic": "p99",
@@ -193,37 +197,51 @@ def test_prod_has_an_audit_trail_and_tuned_alarms(reference_assembly: cx_api.Clo
         },
     )
     # dev disables the vanished-invocations alarm; prod keeps it, missing data breaching.
-    invocations = {"Properties": {"AlarmName": Match.string_like_regexp("invocations")}}
-    assert not dev.find_resources("AWS::CloudWatch::Alarm", invocations)
+    dev.resource_properties_count_is(
+        ALARM, {"AlarmName": Match.string_like_regexp("invocations")}, 0
+    )
     prod.has_resource_properties(
-        "AWS::CloudWatch::Alarm",
+        ALARM,
         {"AlarmName": "churn-prod-champion-invocations", "TreatMissingData": "breaching"},
     )
 
 
 def test_model_is_a_real_asset_served_by_a_region_mapped_image(
-    reference_assembly: cx_api.CloudAssembly,
+    templates: dict[str, Template],
 ) -> None:
-    t = _template(reference_assembly, "churn-dev-serving")
-    models = [r for r in t["Resources"].values() if r["Type"] == "AWS::SageMaker::Model"]
-    container = models[0]["Properties"]["PrimaryContainer"]
-    assert container["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
-    assert "Fn::FindInMap" in json.dumps(container["Image"])
-    assert "cdk-hnb659fds-assets" in json.dumps(container["ModelDataUrl"])
-    mapping = next(iter(t["Mappings"].values()))
+    t = templates[DEV]
+    registries = Capture()
+    t.has_resource_properties(
+        MODEL,
+        {
+            "PrimaryContainer": {
+                "Environment": {"SAGEMAKER_PROGRAM": "inference.py"},
+                # The registry account of the deploying region, looked up in a mapping.
+                "Image": {
+                    "Fn::Join": [
+                        "",
+                        Match.array_with(
+                            [{"Fn::FindInMap": [registries, {"Ref": "AWS::Region"}, "account"]}]
+                        ),
+                    ]
+                },
+                # The artifact is a file asset in the bootstrap bucket.
+                "ModelDataUrl": {"Fn::Sub": Match.string_like_regexp("cdk-hnb659fds-assets")},
+            }
+        },
+    )
+    mapping = t.find_mappings(registries.as_string())[registries.as_string()]
     assert mapping["us-east-1"]["account"].isdigit() and len(mapping) > 20
 
 
 @pytest.mark.parametrize("name", STACKS)
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-northeast-1"])
 def test_each_models_role_may_pull_exactly_its_image(
-    reference_assembly: cx_api.CloudAssembly, name: str, region: str
+    reference_assembly: cx_api.CloudAssembly, templates: dict[str, Template], name: str, region: str
 ) -> None:
     # SageMaker pulls a model's image with the model's execution role, SageMaker-provided
     # images included: BatchGetImage, GetDownloadUrlForLayer and BatchCheckLayerAvailability
     # on the image's repository, GetAuthorizationToken on "*" (CreateModel API: Execution
     # Role Permissions). Evaluated as deployed in that region; nothing wider is allowed.
-    template = _template(reference_assembly, name)
-    models = Template.from_json(template).find_resources("AWS::SageMaker::Model")
-    assert models
-    assert image_pull_problems(template, Place(region=region)) == []
+    assert templates[name].find_resources(MODEL)
+    assert image_pull_problems(_template(reference_assembly, name), Place(region=region)) == []
